@@ -1,0 +1,130 @@
+"""Keeps the current catalog: reads the repositories, joins the installed database, refreshes.
+
+Requests are answered from an immutable `Catalog` snapshot. A snapshot is rebuilt when the
+repositories are re-read (explicitly, or in the background once `refresh_interval` has passed)
+and when `<root>/lib/apk/db/installed` changes, e.g. after an apk run outside JupyterLab.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+
+from .apkindex import IndexParseError, InstalledRecord, parse_installed
+from .catalog import Catalog, merge_repositories
+from .policy import ApkManager
+from .repositories import RepositoryReader, RepositoryState
+
+
+class PackageService:
+    """The catalog of one `ApkManager` configuration."""
+
+    def __init__(self, manager: ApkManager, reader: RepositoryReader | None = None):
+        self.manager = manager
+        self.log: logging.Logger = manager.log
+        self.reader = reader or RepositoryReader(
+            arch=manager.arch,
+            keys_dir=manager.keys_dir,
+            cache_dir=manager.cache_dir,
+            allow_untrusted=manager.allow_untrusted,
+            fetch_timeout=manager.fetch_timeout,
+            log=self.log,
+        )
+        self._states: list[RepositoryState] | None = None
+        self._available: dict = {}
+        self._read_at = 0.0
+        self._installed: list[InstalledRecord] = []
+        self._installed_validator: tuple[int, int] | None = None
+        self._catalog: Catalog | None = None
+        self._lock = asyncio.Lock()
+        self._background: asyncio.Task | None = None
+
+    @property
+    def installed_db(self) -> Path:
+        return Path(self.manager.root, "lib/apk/db/installed")
+
+    async def catalog(self) -> Catalog:
+        """The current snapshot, loading the repositories on first use."""
+        if self._states is None:
+            await self.refresh()
+        elif self._refresh_due() and self._background is None:
+            self._background = asyncio.create_task(self._refresh_in_background())
+        if self._installed_changed():
+            async with self._lock:
+                if self._installed_changed():
+                    await self._rebuild()
+        assert self._catalog is not None
+        return self._catalog
+
+    async def preload(self) -> None:
+        """Load the catalog ahead of the first request; failures are logged, not raised."""
+        try:
+            await self.catalog()
+        except Exception:
+            self.log.exception("jupyterlab-apk: loading the catalog failed")
+
+    async def repositories(self) -> list[RepositoryState]:
+        """The state of every configured repository, loading them on first use."""
+        if self._states is None:
+            await self.refresh()
+        assert self._states is not None
+        return list(self._states)
+
+    async def refresh(self) -> list[RepositoryState]:
+        """Re-read every repository (revalidating caches) and rebuild the catalog."""
+        async with self._lock:
+            previous = {state.url: state for state in self._states or ()}
+            states = await self.reader.read_all(list(self.manager.repositories), previous)
+            self._available = await asyncio.to_thread(
+                merge_repositories, [(state.url, state.packages) for state in states]
+            )
+            self._states = states
+            self._read_at = time.monotonic()
+            self._installed_validator = None  # rebuild below joins the installed state anew
+            await self._rebuild()
+            return list(states)
+
+    def _refresh_due(self) -> bool:
+        interval = self.manager.refresh_interval
+        return interval > 0 and time.monotonic() - self._read_at > interval
+
+    async def _refresh_in_background(self) -> None:
+        try:
+            await self.refresh()
+        except Exception:  # a background refresh must never take the server down
+            self.log.exception("jupyterlab-apk: background refresh failed")
+        finally:
+            self._background = None
+
+    def _installed_stat(self) -> tuple[int, int] | None:
+        try:
+            stat = self.installed_db.stat()
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
+
+    def _installed_changed(self) -> bool:
+        return self._catalog is None or self._installed_stat() != self._installed_validator
+
+    async def _rebuild(self) -> None:
+        validator = self._installed_stat()
+        self._installed = await asyncio.to_thread(self._read_installed)
+        self._catalog = await asyncio.to_thread(Catalog, self._available, self._installed)
+        self._installed_validator = validator
+
+    def _read_installed(self) -> list[InstalledRecord]:
+        try:
+            text = self.installed_db.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return []
+        except OSError as e:
+            self.log.warning("jupyterlab-apk: cannot read %s: %s", self.installed_db, e)
+            return self._installed
+        try:
+            return parse_installed(text)
+        except IndexParseError as e:
+            # apk may be rewriting the file right now; keep the previous state until it settles.
+            self.log.warning("jupyterlab-apk: cannot parse %s: %s", self.installed_db, e)
+            return self._installed

@@ -1,0 +1,198 @@
+"""The admin's configuration: the one `ApkManager` Configurable (a public contract).
+
+Everything a notebook user can influence is bounded by these traits; the server reads them once
+at start-up (`c.ApkManager.<trait>` in jupyter_server_config, or `--ApkManager.<trait>=…`).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+from pathlib import Path
+
+from traitlets import Bool, Float, Integer, List, TraitError, Unicode, default, validate
+from traitlets.config import LoggingConfigurable
+
+# apk accepts absolute paths and file/http/https URLs as repositories; anything starting with "-"
+# would be read by apk as an option, and whitespace or control characters could split argv entries
+# in a privileged helper, so both are refused outright.
+_REPOSITORY_RE = re.compile(r"^(?:https?://[^\s/]+(?:/\S*)?|file:///\S*|/\S*)$")
+_CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
+
+# `platform.machine()` names that differ from apk's arch names.
+_APK_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "i686": "x86", "i386": "x86"}
+
+
+def check_repository_url(url: str) -> str:
+    """Return *url* without a trailing slash, or raise ValueError saying why it is refused."""
+    if not isinstance(url, str) or not url:
+        raise ValueError("a repository URL must be a non-empty string")
+    if url.startswith("-"):
+        raise ValueError(f"repository URL {url!r} starts with '-'")
+    if _CONTROL_RE.search(url):
+        raise ValueError(f"repository URL {url!r} contains whitespace or control characters")
+    if not _REPOSITORY_RE.match(url):
+        raise ValueError(
+            f"repository URL {url!r} is not an absolute path or an http://, https:// or file:// URL"
+        )
+    return url.rstrip("/") or "/"
+
+
+def read_repositories_file(root: str) -> list[str]:
+    """The repositories apk itself uses: `<root>/etc/apk/repositories`, tagged ones left out."""
+    path = Path(root, "etc/apk/repositories")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    # "@tag URL" lines only serve packages pinned to the tag, so apk never picks them by default.
+    return [
+        line.strip()
+        for line in lines
+        if line.strip() and not line.lstrip().startswith(("#", "@"))
+    ]
+
+
+class ApkManager(LoggingConfigurable):
+    """Server-side configuration and policy of jupyterlab-apk."""
+
+    repositories = List(
+        Unicode(),
+        config=True,
+        help="Repository URLs (http://, https://, file:// or absolute paths), in apk's order: "
+        "on equal versions the earlier repository wins. Default: the untagged lines of "
+        "<root>/etc/apk/repositories.",
+    )
+
+    keys_dir = Unicode(
+        config=True,
+        help="Directory of trusted public keys (*.rsa.pub) for index signatures. "
+        "Default: <root>/etc/apk/keys.",
+    )
+
+    allow_untrusted = Bool(
+        False,
+        config=True,
+        help="List packages of indexes whose signature cannot be verified, and pass "
+        "--allow-untrusted to apk. Default: False.",
+    )
+
+    root = Unicode(
+        "/",
+        config=True,
+        help="The system root apk manages (apk --root). Default: '/'. Any other root is a sandbox "
+        "(the demo and the tests use one), and the sidebar says so.",
+    )
+
+    arch = Unicode(
+        config=True,
+        help="apk architecture used in index URLs (<repo>/<arch>/APKINDEX.tar.gz). "
+        "Default: <root>/etc/apk/arch, else derived from the machine.",
+    )
+
+    apk_command = List(
+        Unicode(),
+        default_value=["apk"],
+        config=True,
+        help="argv prefix that runs apk: ['apk'] when the server is root, ['sudo', '-n', <helper>] "
+        "for a notebook user. Default: ['apk'].",
+    )
+
+    cache_dir = Unicode(
+        config=True,
+        help="Where verified indexes are cached between restarts. "
+        "Default: $XDG_CACHE_HOME/jupyterlab-apk (~/.cache/jupyterlab-apk).",
+    )
+
+    job_timeout = Float(
+        600.0,
+        config=True,
+        help="Seconds an apk run may take before it is stopped and reported as timed out. "
+        "Default: 600.",
+    )
+
+    max_queued_jobs = Integer(
+        20,
+        config=True,
+        help="How many install jobs may wait at once; further requests get 429. Default: 20.",
+    )
+
+    allowed_repositories = List(
+        Unicode(),
+        config=True,
+        help="URL prefixes users may choose repositories from. Empty (the default): only "
+        "`repositories`.",
+    )
+
+    allow_user_repositories = Bool(
+        False,
+        config=True,
+        help="Whether users may add repositories (within allowed_repositories) in their settings. "
+        "Default: False.",
+    )
+
+    allow_remove = Bool(
+        True, config=True, help="Whether users may remove packages. Default: True."
+    )
+
+    fetch_timeout = Float(
+        20.0,
+        config=True,
+        help="Seconds to wait for one repository index over HTTP. Default: 20.",
+    )
+
+    refresh_interval = Float(
+        3600.0,
+        config=True,
+        help="Seconds after which a request triggers a background re-read of the repositories "
+        "(revalidated with ETag/Last-Modified, so usually a 304). 0 disables. Default: 3600.",
+    )
+
+    @default("repositories")
+    def _default_repositories(self) -> list[str]:
+        return read_repositories_file(self.root)
+
+    @default("keys_dir")
+    def _default_keys_dir(self) -> str:
+        return os.path.join(self.root, "etc/apk/keys")
+
+    @default("arch")
+    def _default_arch(self) -> str:
+        try:
+            arch = Path(self.root, "etc/apk/arch").read_text(encoding="utf-8").strip()
+        except OSError:
+            arch = ""
+        if arch:
+            return arch
+        machine = platform.machine()
+        return _APK_ARCH.get(machine.lower(), machine)
+
+    @default("cache_dir")
+    def _default_cache_dir(self) -> str:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+        return os.path.join(base, "jupyterlab-apk")
+
+    @validate("repositories", "allowed_repositories")
+    def _validate_urls(self, proposal):
+        try:
+            return [check_repository_url(url) for url in proposal["value"]]
+        except ValueError as e:
+            raise TraitError(str(e)) from e
+
+    @validate("apk_command")
+    def _validate_apk_command(self, proposal):
+        if not proposal["value"]:
+            raise TraitError("apk_command must name at least the program to run")
+        return proposal["value"]
+
+    @validate("job_timeout", "fetch_timeout")
+    def _validate_positive(self, proposal):
+        if proposal["value"] <= 0:
+            raise TraitError(f"{proposal['trait'].name} must be positive")
+        return proposal["value"]
+
+    @property
+    def sandboxed(self) -> bool:
+        """Whether apk writes to a root other than the system's (demo and tests)."""
+        return os.path.realpath(self.root) != "/"

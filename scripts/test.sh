@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Set everything up (idempotent), then run every suite: pytest, jest and the Galata UI tests.
+# Ends with one line "N passed, N failed" that adds up all suites.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+export PATH=$PWD/.venv/bin:$PATH
+reports=$PWD/build/reports
+rm -rf "$reports" && mkdir -p "$reports"
+status=0
+
+echo; echo "== pytest"
+python -m pytest -q -p no:cacheprovider --junitxml="$reports/pytest.xml" || status=1
+
+echo; echo "== jest"
+jlpm jest --ci --json --outputFile="$reports/jest.json" || status=1
+
+echo; echo "== Galata (ui-tests)"
+(
+  cd ui-tests &&
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 jlpm install --immutable >/dev/null &&
+  PLAYWRIGHT_JSON_OUTPUT_NAME="$reports/galata.json" jlpm playwright test --reporter=list,json
+) || status=1
+
+echo
+python scripts/summarize.py "$reports" || status=1
+exit $status
