@@ -1,0 +1,56 @@
+"""Shared test configuration."""
+
+from pathlib import Path
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+# Real Alpine data shared by the whole project; the repository is cloned next to `shared/`.
+ALPINE_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "alpine"
+
+import dataclasses
+
+import pytest
+
+from demo.apkrepo import SigningKey, build_index, generate_key
+
+_TRUSTED = object()
+
+
+@dataclasses.dataclass(frozen=True)
+class Keys:
+    """A keys directory (as /etc/apk/keys) holding the public half of `key`."""
+
+    dir: Path
+    key: SigningKey
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory) -> Keys:
+    base = tmp_path_factory.mktemp("keys")
+    return Keys(base / "keys", generate_key(base / "keys", base / "private", "test"))
+
+
+@pytest.fixture(scope="session")
+def other_key(tmp_path_factory) -> SigningKey:
+    """A key nobody trusts; its public half is not in `keys.dir`."""
+    base = tmp_path_factory.mktemp("other-key")
+    return generate_key(base / "keys", base / "private", "other")
+
+
+@pytest.fixture(scope="session")
+def signed_index(keys):
+    """`sign(text_file, key=trusted, key_name=None) -> APKINDEX.tar.gz bytes`.
+
+    `key=None` gives an unsigned index; another key signs under `key_name`, by default the
+    trusted key's file name (what a forged signature looks like to apk).
+    """
+
+    def sign(source: Path, key=_TRUSTED, key_name: str | None = None) -> bytes:
+        text = Path(source).read_text(encoding="utf-8").rstrip("\n") + "\n"
+        if key is None:
+            return build_index([text], None)
+        signer = keys.key if key is _TRUSTED else key
+        signer = dataclasses.replace(signer, key_name=key_name or keys.key.key_name)
+        return build_index([text], signer)
+
+    return sign
