@@ -7,7 +7,6 @@ installed database, then queried many times without locks.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from .apkindex import InstalledRecord, PackageRecord
 from .versions import compare
@@ -16,15 +15,25 @@ SORT_KEYS = ("relevance", "name", "size", "installed_size")
 SORTS = frozenset(SORT_KEYS) | {f"-{key}" for key in SORT_KEYS}
 
 
-@dataclass(frozen=True, slots=True)
 class CatalogEntry:
-    """One package name as the catalog shows it."""
+    """One package name as the catalog shows it (read-only by convention: snapshots share it)."""
 
-    record: PackageRecord  # the candidate apk would pick, or the installed record if none
-    repository: str | None  # None: installed, but in no configured repository
-    installed_version: str | None
-    upgradable: bool
-    search_text: str  # lower-cased name and description, for substring search
+    # A plain slotted class: 25,000 of these are built per snapshot, and a frozen dataclass's
+    # __init__ costs several times more.
+    __slots__ = ("record", "repository", "installed_version", "upgradable", "search_text")
+
+    def __init__(
+        self,
+        record: PackageRecord,
+        repository: str | None,
+        installed_version: str | None,
+        upgradable: bool,
+    ):
+        self.record = record  # the candidate apk would pick, or the installed record if none
+        self.repository = repository  # None: installed, but in no configured repository
+        self.installed_version = installed_version
+        self.upgradable = upgradable
+        self.search_text = f"{record.name}\n{record.description}".lower()
 
     @property
     def name(self) -> str:
@@ -84,16 +93,18 @@ class Catalog:
         installed: Sequence[InstalledRecord] = (),
     ):
         installed_by_name = {item.record.name: item.record for item in installed}
+        names = sorted(available.keys() | installed_by_name.keys())
         entries = []
-        for name, (record, url) in available.items():
+        for name in names:
             current = installed_by_name.get(name)
-            entries.append(_entry(record, url, current))
-        for name, record in installed_by_name.items():
-            if name not in available:
-                entries.append(_entry(record, None, record))
-        entries.sort(key=lambda entry: entry.record.name)
+            if name in available:
+                record, url = available[name]
+                entries.append(_entry(record, url, current))
+            else:  # installed from a repository no longer configured, or from a file
+                entries.append(_entry(current, None, current))
         self._entries: tuple[CatalogEntry, ...] = tuple(entries)
-        self._by_name = {entry.name: entry for entry in entries}
+        self._by_name = dict(zip(names, entries))
+        self._subsets: dict[tuple, list[CatalogEntry]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -120,48 +131,56 @@ class Catalog:
         if sort not in SORTS and sort != "":
             raise ValueError(f"unknown sort {sort!r}; expected one of {sorted(SORTS)}")
         words = q.lower().split()
-        matches = [
-            entry
-            for entry in self._entries
-            if (python is None or (entry.record.python is not None) == python)
-            and (installed is None or (entry.installed_version is not None) == installed)
-            and (upgradable is None or entry.upgradable == upgradable)
-            and all(word in entry.search_text for word in words)
-        ]
+        matches = self._filtered(python, installed, upgradable)
+        for word in words:
+            matches = [entry for entry in matches if word in entry.search_text]
         sort = sort or ("relevance" if words else "name")
-        _sort(matches, sort, words)
+        if sort != "name":
+            matches = _sorted(matches, sort, words)
         return len(matches), matches[offset : offset + limit]
+
+    def _filtered(
+        self, python: bool | None, installed: bool | None, upgradable: bool | None
+    ) -> list[CatalogEntry]:
+        """The entries passing the flag filters, in name order; cached, as the snapshot
+        never changes and the sidebar asks for the same few combinations all the time."""
+        key = (python, installed, upgradable)
+        cached = self._subsets.get(key)
+        if cached is None:
+            cached = [
+                entry
+                for entry in self._entries
+                if (python is None or (entry.record.python is not None) == python)
+                and (installed is None or (entry.installed_version is not None) == installed)
+                and (upgradable is None or entry.upgradable == upgradable)
+            ]
+            self._subsets[key] = cached
+        return cached
 
 
 def _entry(record: PackageRecord, url: str | None, current: PackageRecord | None) -> CatalogEntry:
-    return CatalogEntry(
-        record=record,
-        repository=url,
-        installed_version=current.version if current else None,
-        upgradable=current is not None and compare(record.version, current.version) > 0,
-        search_text=f"{record.name}\n{record.description}".lower(),
-    )
+    if current is None:
+        return CatalogEntry(record, url, None, False)
+    return CatalogEntry(record, url, current.version, compare(record.version, current.version) > 0)
 
 
-def _sort(entries: list[CatalogEntry], sort: str, words: list[str]) -> None:
-    """Sort in place; entries arrive sorted by name, and Python's sort is stable."""
+def _sorted(entries: list[CatalogEntry], sort: str, words: list[str]) -> list[CatalogEntry]:
+    """A sorted copy; entries arrive sorted by name, and Python's sort is stable."""
     key = sort.lstrip("-")
     reverse = sort.startswith("-")
     if key == "name":
-        if reverse:
-            entries.reverse()
-        return
+        return entries[::-1]
     if key == "relevance":
-        entries.sort(key=lambda entry: _relevance(entry.name.lower(), words), reverse=reverse)
-        return
-    attribute = key  # "size" or "installed_size"
-    entries.sort(key=lambda entry: getattr(entry.record, attribute), reverse=reverse)
+        phrase = "-".join(words)
+        exact = (phrase, f"py3-{phrase}")
 
+        def relevance(entry: CatalogEntry) -> int:
+            # 0: the package the words name (`numpy` -> `numpy`, `py3-numpy`); 1: a name
+            # containing every word; 2: matches in the description only.
+            name = entry.search_text.partition("\n")[0]
+            if name in exact:
+                return 0
+            return 1 if all(word in name for word in words) else 2
 
-def _relevance(name: str, words: list[str]) -> int:
-    """0 for the package the words name (`numpy` -> `numpy`, `py3-numpy`), 1 for a name
-    containing every word, 2 for matches in the description only."""
-    phrase = "-".join(words)
-    if name in (phrase, f"py3-{phrase}"):
-        return 0
-    return 1 if all(word in name for word in words) else 2
+        return sorted(entries, key=relevance, reverse=reverse)
+    return sorted(entries, key=lambda entry: getattr(entry.record, key), reverse=reverse)
