@@ -1,0 +1,267 @@
+"""apk's command line, as data: argv building, input validation and output parsing (pure).
+
+Follows apk-tools 2.12/2.14 as recorded in apk-cli.md, and accepts 3.x's wording where it
+differs. Nothing here runs a process.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .policy import check_repository_url
+from .versions import is_valid
+
+# apk package names: letters, digits and `+-_.`, not starting with a symbol (so never an
+# option), bounded in length. Provider names (`so:…`, `cmd:…`) are not accepted as requests.
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+_.-]{0,127}$")
+
+# "(1/2) Installing py3-demo (1.0-r0)", "(1/1) Upgrading py3-demo (1.0-r0 -> 1.1-r0)"
+_STEP_RE = re.compile(
+    r"^\((\d+)/(\d+)\) (Installing|Upgrading|Downgrading|Reinstalling|Replacing|Purging) "
+    r"(\S+) \((\S+)(?: -> (\S+))?\)$"
+)
+# --progress-fd: "done/total" (2.x) or "done/total stage" (3.x).
+_PROGRESS_RE = re.compile(r"^(\d+)/(\d+)(?: \S.*)?$")
+# The blocks under "unable to select packages": "  name (no such package):" and
+# "    required by: py3-broken-1.0-r0[py3-doesnotexist]".
+_UNSELECTABLE_RE = re.compile(r"^\s+(\S+) \(([^)]*)\):?$")
+_REQUIRED_BY_RE = re.compile(r"^\s+required by: (\S+)\[([^\]]+)\]")
+
+
+class RequestError(ValueError):
+    """A package name, version or repository that must never reach apk."""
+
+
+def check_package(spec: str) -> str:
+    """Validate `NAME` or `NAME=VERSION` against apk's grammar; return it unchanged."""
+    if not isinstance(spec, str):
+        raise RequestError("a package must be given as a string")
+    name, sep, version = spec.partition("=")
+    if not _NAME_RE.fullmatch(name):
+        raise RequestError(f"{spec[:80]!r} is not a valid apk package name")
+    if sep and not is_valid(version):
+        raise RequestError(f"{version[:80]!r} is not a valid apk version")
+    return spec
+
+
+def check_repository(url: str) -> str:
+    try:
+        return check_repository_url(url)
+    except ValueError as e:
+        raise RequestError(str(e)) from e
+
+
+@dataclass(frozen=True)
+class ApkOptions:
+    """What every apk run of one server shares (from the admin's `ApkManager`)."""
+
+    command: tuple[str, ...]
+    root: str
+    repositories: tuple[str, ...]
+    keys_dir: str
+    allow_untrusted: bool = False
+    wait: int = 10  # seconds to wait for a lock held by another apk
+
+
+def build_argv(
+    options: ApkOptions,
+    action: str,
+    packages: list[str],
+    *,
+    simulate: bool = False,
+    progress_fd: int | None = None,
+) -> list[str]:
+    """The argv of one apk run; every package and repository is validated first."""
+    packages = [check_package(p) for p in packages]
+    if not packages:
+        raise RequestError("no packages given")
+    repositories = [check_repository(url) for url in options.repositories]
+    verb = {"install": "add", "upgrade": "add", "remove": "del"}.get(action)
+    if verb is None:
+        raise RequestError(f"unknown action {action!r}")
+    argv = [*options.command, verb, "--root", options.root, "--no-cache"]
+    if verb == "add":
+        # Only the policy's repositories: never the root's own repositories file.
+        argv += ["--repositories-file", "/dev/null", "--keys-dir", options.keys_dir]
+        for url in repositories:
+            argv += ["-X", url]
+        if options.allow_untrusted:
+            argv.append("--allow-untrusted")
+        if action == "upgrade":
+            argv.append("--upgrade")
+    argv += ["--wait", str(options.wait)]
+    if simulate:
+        argv.append("--simulate")
+    if progress_fd is not None:
+        argv += ["--progress-fd", str(progress_fd)]
+    # "--" ends the options: a package can never be read as one, whatever slips through.
+    return [*argv, "--", *packages]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One plan line of apk's output."""
+
+    action: str  # "install", "upgrade", "downgrade", "reinstall", "replace", "remove"
+    name: str
+    version: str  # the version after the step (before it, for a removal)
+    old_version: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "action": self.action,
+            "name": self.name,
+            "version": self.version,
+            "old_version": self.old_version,
+        }
+
+
+_STEP_ACTIONS = {
+    "Installing": "install",
+    "Upgrading": "upgrade",
+    "Downgrading": "downgrade",
+    "Reinstalling": "reinstall",
+    "Replacing": "replace",
+    "Purging": "remove",
+}
+
+
+def parse_step(line: str) -> Step | None:
+    match = _STEP_RE.match(line.strip())
+    if not match:
+        return None
+    _, _, verb, name, first, second = match.groups()
+    if second is not None:
+        return Step(_STEP_ACTIONS[verb], name, second, first)
+    return Step(_STEP_ACTIONS[verb], name, first)
+
+
+def parse_progress(line: str) -> float | None:
+    """The fraction done from one --progress-fd line, or None if it is not one."""
+    match = _PROGRESS_RE.match(line.strip())
+    if not match:
+        return None
+    done, total = int(match.group(1)), int(match.group(2))
+    return min(1.0, done / total) if total else None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An apk failure explained for people."""
+
+    kind: str
+    message: str
+
+
+# (pattern in apk's output, kind, message): first match wins; {0}, {1} are the pattern's groups.
+_PROBLEMS: list[tuple[re.Pattern, str, str]] = [
+    (re.compile(r"Unable to lock database: (?:temporary error|Resource temporarily)"),
+     "locked", "Another apk process holds the package database lock; try again in a moment."),
+    (re.compile(r"Unable to lock database: Interrupted system call"),
+     "locked", "Another apk process kept the package database locked for the whole wait."),
+    (re.compile(r"Unable to lock database: Read-only file system|Read-only file system"),
+     "read-only", "The system root is read-only: packages cannot be installed here."),
+    (re.compile(r"No space left on device"),
+     "no-space", "The disk is full: apk could not write the packages."),
+    (re.compile(r"Unable to lock database: (.*)|Failed to open apk database: (.*)"),
+     "database", "apk could not open its package database ({0})."),
+    (re.compile(r"ERROR: (\S+): (?:BAD archive|IO ERROR)"),
+     "broken-package", "The package {0} is damaged (BAD archive) and was not installed."),
+    (re.compile(r"ERROR: (\S+): BAD signature"),
+     "bad-package-signature",
+     "The package {0} does not match its repository index (BAD signature): it was changed "
+     "after the index was signed."),
+    (re.compile(r"ERROR: (\S+)\.(?:pre|post)-(?:install|upgrade|deinstall): script exited"),
+     "script-failed", "The install script of {0} failed."),
+    (re.compile(r"ERROR: Failed to create (\S+): (.*)"),
+     "write-failed", "apk could not write {0} ({1})."),
+    (re.compile(r"(?:Ignoring|opening) (\S+): UNTRUSTED signature"),
+     "untrusted", "The index of {0} is not signed by a trusted key; its packages were ignored."),
+    (re.compile(r"(?:Ignoring|opening) (\S+): BAD signature"),
+     "bad-signature",
+     "The index of {0} has a BAD signature (forged or damaged); its packages were ignored."),
+    (re.compile(r"(?:Ignoring|opening|fetch) (\S+?):? could not connect to server"),
+     "unreachable", "The repository {0} could not be reached."),
+    (re.compile(r"(?:Ignoring|opening) (\S+): No such file or directory"),
+     "repository-missing", "The repository {0} has no index for this architecture."),
+    (re.compile(r"ERROR: No such package: (\S+)"),
+     "not-installed", "{0} is not installed."),
+    (re.compile(r"not removed due to"),
+     "still-required", "Some packages were kept because other installed packages need them."),
+]  # fmt: skip
+
+
+_DATABASE_KINDS = frozenset({"locked", "read-only", "no-space", "database"})
+
+
+def explain(output: str, returncode: int) -> list[Problem]:
+    """Every problem apk reported in *output*, most specific first, for a run with *returncode*.
+
+    The "unable to select packages" block is read whole: each entry is a missing package or
+    a missing dependency of one.
+    """
+    problems: list[Problem] = []
+    seen: set[str] = set()
+
+    def add(kind: str, message: str) -> None:
+        # "Failed to open apk database" follows the line that says why; report that one only.
+        if kind == "database" and any(p.kind in _DATABASE_KINDS for p in problems):
+            return
+        if message not in seen:
+            seen.add(message)
+            problems.append(Problem(kind, message))
+
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        for pattern, kind, template in _PROBLEMS:
+            match = pattern.search(line)
+            if match:
+                add(kind, template.format(*(g for g in match.groups() if g is not None)))
+                break
+        if "unable to select packages" in line:
+            for problem in _unselectable(lines[index + 1 :]):
+                add(problem.kind, problem.message)
+    if returncode != 0 and not problems:
+        add("failed", f"apk failed with exit status {returncode}; see the log.")
+    return problems
+
+
+def _unselectable(lines: list[str]) -> list[Problem]:
+    problems = []
+    name = None
+    for line in lines:
+        entry = _UNSELECTABLE_RE.match(line)
+        if entry:
+            name = entry.group(1)
+            continue
+        required = _REQUIRED_BY_RE.match(line)
+        if required and name:
+            owner, wanted = required.groups()
+            if owner == "world":
+                problems.append(Problem("no-such-package", f"No repository has a package named {name}."))
+            else:
+                problems.append(
+                    Problem(
+                        "missing-dependency",
+                        f"{owner} needs {wanted}, which no repository provides.",
+                    )
+                )
+            continue
+        if not line.startswith(" "):
+            break
+    return problems
+
+
+@dataclass
+class Plan:
+    """What a run will do (from --simulate) or did."""
+
+    steps: list[Step] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"steps": [step.to_json() for step in self.steps]}
+
+
+def parse_plan(output: str) -> Plan:
+    return Plan([step for step in map(parse_step, output.splitlines()) if step is not None])
