@@ -1,0 +1,64 @@
+"""Jupyter server configuration for the Galata UI tests (and the keystroke benchmark).
+
+Galata's defaults (no token, no XSRF check, a throw-away root dir and workspaces dir, the
+galata helper extension) plus:
+
+- 127.0.0.1 on the port given by $JUPYTERLAB_APK_UI_PORT (playwright.config.ts picks a free one
+  and passes the same value to Playwright's baseURL);
+- the read-only extension manager (nothing is fetched from PyPI during the tests);
+- the demo repository configuration of ../demo/jupyter_server_config.py (a signed local repo
+  and a sandbox root, built by scripts/setup.sh under .demo/), with a second repository
+  that nothing listens on appended, so the sidebar shows a repository error next to an ok one;
+- a fresh, throw-away apk cache under ui-tests/.apk-cache, so a cached copy of an index never
+  hides that error (it would turn "error" into "stale").
+
+$JUPYTERLAB_APK_UI_REPOSITORIES (whitespace-separated), $JUPYTERLAB_APK_UI_KEYS_DIR and
+$JUPYTERLAB_APK_UI_ROOT replace the demo's repositories, keys and sandbox root (bench/ui uses
+them to serve a generated 25,000-package catalog instead).
+"""
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+from jupyterlab.galata import configure_jupyter_server
+
+HERE = Path(__file__).resolve().parent
+DEMO_CONFIG = HERE.parent / "demo" / "jupyter_server_config.py"
+UNREACHABLE_REPOSITORY = "http://127.0.0.1:9/unreachable"
+
+c = get_config()  # noqa: F821 - provided by traitlets when the file is loaded
+
+configure_jupyter_server(c)
+
+c.ServerApp.allow_root = True
+c.ServerApp.ip = "127.0.0.1"
+c.ServerApp.port = int(os.environ.get("JUPYTERLAB_APK_UI_PORT", "8888"))
+c.ServerApp.port_retries = 0
+c.LabApp.extension_manager = "readonly"
+
+# The demo's repository, keys and sandbox root (paths relative to the demo config file).
+exec(  # noqa: S102 - our own, checked-in configuration file
+    compile(DEMO_CONFIG.read_text(), str(DEMO_CONFIG), "exec"),
+    {"get_config": lambda: c, "__file__": str(DEMO_CONFIG), "__name__": "demo_config"},
+)
+
+if os.environ.get("JUPYTERLAB_APK_UI_REPOSITORIES"):
+    c.ApkManager.repositories = os.environ["JUPYTERLAB_APK_UI_REPOSITORIES"].split()
+else:
+    c.ApkManager.repositories = [*c.ApkManager.repositories, UNREACHABLE_REPOSITORY]
+if os.environ.get("JUPYTERLAB_APK_UI_KEYS_DIR"):
+    c.ApkManager.keys_dir = os.environ["JUPYTERLAB_APK_UI_KEYS_DIR"]
+if os.environ.get("JUPYTERLAB_APK_UI_ROOT"):
+    c.ApkManager.root = os.environ["JUPYTERLAB_APK_UI_ROOT"]
+
+# One cache per port (the UI tests and the benchmark may run at the same time); caches left
+# behind by earlier runs are removed after a day.
+cache_dir = HERE / ".apk-cache" / str(c.ServerApp.port)
+shutil.rmtree(cache_dir, ignore_errors=True)
+for old in (HERE / ".apk-cache").glob("[0-9]*"):
+    if old.is_dir() and time.time() - old.stat().st_mtime > 86400:
+        shutil.rmtree(old, ignore_errors=True)
+cache_dir.mkdir(parents=True)
+c.ApkManager.cache_dir = str(cache_dir)
