@@ -1,0 +1,355 @@
+// Copyright (c) jupyterlab-apk contributors.
+// Distributed under the terms of the Modified BSD License.
+
+/**
+ * Typed client for the jupyterlab-apk REST API.
+ *
+ * One function per endpoint, all going through `requestAPI`, which uses
+ * `ServerConnection.makeRequest` so that Jupyter's token and XSRF handling apply.
+ */
+
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+/**
+ * The URL segment, below the server's base URL, that all routes live under.
+ */
+export const API_NAMESPACE = 'jupyterlab-apk';
+
+/**
+ * A package as listed by `GET packages`.
+ */
+export interface IPackage {
+  /**
+   * The apk package name, e.g. `py3-numpy`.
+   */
+  name: string;
+  /**
+   * The newest version available in the configured repositories.
+   */
+  version: string;
+  /**
+   * The one-line description from the index.
+   */
+  description: string;
+  /**
+   * Download size in bytes.
+   */
+  size: number;
+  /**
+   * Size on disk once installed, in bytes.
+   */
+  installed_size: number;
+  /**
+   * The installed version, or `null` when the package is not installed.
+   */
+  installed_version: string | null;
+  /**
+   * Whether a newer version than the installed one is available.
+   */
+  upgradable: boolean;
+  /**
+   * The Python minor version the package is built for (`"3.12"`), or `null`
+   * when it is not a Python package.
+   */
+  python: string | null;
+  /**
+   * The URL of the repository that provides the package.
+   */
+  repository: string;
+  /**
+   * The origin (source package) name.
+   */
+  origin: string;
+  /**
+   * The license expression from the index.
+   */
+  license: string;
+  /**
+   * The upstream project URL.
+   */
+  url: string;
+}
+
+/**
+ * A package as returned by `GET packages/<name>`.
+ */
+export interface IPackageDetails extends IPackage {
+  /**
+   * The package's dependencies, as apk dependency strings.
+   */
+  depends: string[];
+  /**
+   * What the package provides (`so:`, `cmd:`, `py3.12:` …).
+   */
+  provides: string[];
+  /**
+   * The Python modules the package makes importable.
+   */
+  modules: string[];
+}
+
+/**
+ * One page of `GET packages`.
+ */
+export interface IPackageList {
+  /**
+   * How many packages match the query, over all pages.
+   */
+  total: number;
+  /**
+   * The packages of the requested page.
+   */
+  packages: IPackage[];
+}
+
+/**
+ * The state of one configured repository.
+ */
+export interface IRepository {
+  /**
+   * The repository URL as configured.
+   */
+  url: string;
+  /**
+   * `ok`: read and verified; `stale`: the last good copy is in use because
+   * re-reading failed; `untrusted`: the index signature could not be verified;
+   * `error`: the repository could not be read at all.
+   */
+  status: IRepository.Status;
+  /**
+   * Why the repository is not `ok`, or `null`.
+   */
+  message: string | null;
+  /**
+   * How many packages the repository contributes.
+   */
+  packages: number;
+  /**
+   * When the index was last read successfully (ISO 8601), or `null`.
+   */
+  refreshed: string | null;
+}
+
+/**
+ * The namespace for `IRepository` statics.
+ */
+export namespace IRepository {
+  /**
+   * The status of a repository.
+   */
+  export type Status = 'ok' | 'stale' | 'untrusted' | 'error';
+}
+
+/**
+ * The server's `GET settings` reply.
+ */
+export interface IServerSettings {
+  /**
+   * The server extension's version; it should equal the frontend's.
+   */
+  version: string;
+  /**
+   * Whether installs go to a sandbox root instead of the system.
+   */
+  demo_mode: boolean;
+  /**
+   * An extra message from the administrator about demo mode, or `null`.
+   */
+  demo_message: string | null;
+  /**
+   * The architecture whose packages are listed, e.g. `x86_64`.
+   */
+  arch: string;
+  /**
+   * The configured repository URLs, in order.
+   */
+  repositories: string[];
+}
+
+/**
+ * The sort orders `GET packages` accepts; a leading `-` reverses.
+ */
+export type PackageSort =
+  'name' | '-name' | 'size' | '-size' | 'installed_size' | '-installed_size';
+
+/**
+ * The query of `GET packages`.
+ *
+ * #### Notes
+ * Boolean filters left `undefined` are not sent, which means "no filter".
+ */
+export interface IPackageQuery {
+  /**
+   * Free text searched in names and descriptions.
+   */
+  q?: string;
+  /**
+   * Only Python packages (`true`) or only non-Python ones (`false`).
+   */
+  python?: boolean;
+  /**
+   * Only installed (`true`) or only not installed (`false`) packages.
+   */
+  installed?: boolean;
+  /**
+   * Only packages with an available upgrade.
+   */
+  upgradable?: boolean;
+  /**
+   * Index of the first package of the page.
+   */
+  offset?: number;
+  /**
+   * Page size; the server caps it at 500.
+   */
+  limit?: number;
+  /**
+   * Sort order.
+   */
+  sort?: PackageSort;
+}
+
+/**
+ * Build the endpoint (path and query string) of a `GET packages` request.
+ *
+ * @param query The query; empty strings and `undefined` values are left out.
+ *
+ * @returns The endpoint relative to the API namespace, e.g. `packages?q=numpy&python=true`.
+ */
+export function packagesEndpoint(query: IPackageQuery = {}): string {
+  const params = new URLSearchParams();
+  if (query.q) {
+    params.set('q', query.q);
+  }
+  for (const key of ['python', 'installed', 'upgradable'] as const) {
+    const value = query[key];
+    if (value !== undefined) {
+      params.set(key, value ? 'true' : 'false');
+    }
+  }
+  if (query.offset !== undefined) {
+    params.set('offset', String(query.offset));
+  }
+  if (query.limit !== undefined) {
+    params.set('limit', String(query.limit));
+  }
+  if (query.sort) {
+    params.set('sort', query.sort);
+  }
+  const search = params.toString();
+  return search ? `packages?${search}` : 'packages';
+}
+
+/**
+ * Call the server extension's REST API.
+ *
+ * @param endPoint The path below `<baseUrl>/jupyterlab-apk/`, with any query string.
+ * @param init Initial values for the request (method, body, abort signal …).
+ * @param settings The server settings; defaults to `ServerConnection.makeSettings()`.
+ *
+ * @returns The parsed JSON body, or `undefined` when the body is empty.
+ *
+ * @throws `ServerConnection.NetworkError` when the server cannot be reached, and
+ * `ServerConnection.ResponseError` carrying the server's `message` for any non-2xx reply.
+ */
+export async function requestAPI<T>(
+  endPoint = '',
+  init: RequestInit = {},
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<T> {
+  const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint);
+  // makeRequest already wraps fetch failures (including aborts) in NetworkError.
+  const response = await ServerConnection.makeRequest(url, init, settings);
+
+  const text = await response.text();
+  let data: any = undefined;
+  if (text.length > 0) {
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      // A non-JSON body is expected for proxies' and tornado's default error pages.
+      if (response.ok) {
+        throw new ServerConnection.ResponseError(
+          response,
+          `Invalid JSON in the reply to ${endPoint}`
+        );
+      }
+    }
+  }
+
+  if (!response.ok) {
+    const message =
+      data && typeof data.message === 'string' && data.message
+        ? data.message
+        : `${response.status} ${response.statusText}`.trim();
+    throw new ServerConnection.ResponseError(
+      response,
+      message,
+      data && typeof data.traceback === 'string' ? data.traceback : ''
+    );
+  }
+  return data as T;
+}
+
+/**
+ * Fetch the server's version and mode (`GET settings`).
+ */
+export function getServerSettings(
+  settings?: ServerConnection.ISettings,
+  init: RequestInit = {}
+): Promise<IServerSettings> {
+  return requestAPI<IServerSettings>('settings', init, settings);
+}
+
+/**
+ * Fetch one page of packages (`GET packages`).
+ */
+export function listPackages(
+  query: IPackageQuery,
+  settings?: ServerConnection.ISettings,
+  init: RequestInit = {}
+): Promise<IPackageList> {
+  return requestAPI<IPackageList>(packagesEndpoint(query), init, settings);
+}
+
+/**
+ * Fetch one package with its dependencies, provides and modules (`GET packages/<name>`).
+ */
+export function getPackage(
+  name: string,
+  settings?: ServerConnection.ISettings,
+  init: RequestInit = {}
+): Promise<IPackageDetails> {
+  return requestAPI<IPackageDetails>(
+    `packages/${encodeURIComponent(name)}`,
+    init,
+    settings
+  );
+}
+
+/**
+ * Fetch the state of the configured repositories (`GET repositories`).
+ */
+export function listRepositories(
+  settings?: ServerConnection.ISettings,
+  init: RequestInit = {}
+): Promise<IRepository[]> {
+  return requestAPI<IRepository[]>('repositories', init, settings);
+}
+
+/**
+ * Ask the server to re-read every repository (`POST refresh`).
+ *
+ * @returns The repositories' state after re-reading.
+ */
+export function refreshRepositories(
+  settings?: ServerConnection.ISettings,
+  init: RequestInit = {}
+): Promise<IRepository[]> {
+  return requestAPI<IRepository[]>(
+    'refresh',
+    { ...init, method: 'POST' },
+    settings
+  );
+}

@@ -1,0 +1,354 @@
+// Copyright (c) jupyterlab-apk contributors.
+// Distributed under the terms of the Modified BSD License.
+
+import { nullTranslator } from '@jupyterlab/translation';
+import { Widget } from '@lumino/widgets';
+
+import { IPackageList, IRepository } from '../src/api';
+import { CatalogPanel, PANEL_ID } from '../src/catalog/panel';
+import { deferred, responseError, TestModel, waitFor } from './utils';
+
+/**
+ * Set an input's or select's value the way a user does, so React sees it.
+ */
+function setValue(
+  element: HTMLInputElement | HTMLSelectElement,
+  value: string,
+  event: 'input' | 'change'
+): void {
+  const prototype = Object.getPrototypeOf(element);
+  Object.getOwnPropertyDescriptor(prototype, 'value')!.set!.call(
+    element,
+    value
+  );
+  element.dispatchEvent(new Event(event, { bubbles: true }));
+}
+
+function key(element: Element, name: string): void {
+  element.dispatchEvent(
+    new KeyboardEvent('keydown', { key: name, bubbles: true, cancelable: true })
+  );
+}
+
+function rows(panel: Widget): HTMLElement[] {
+  return Array.from(
+    panel.node.querySelectorAll<HTMLElement>('li.jp-ApkPanel-entry')
+  );
+}
+
+describe('CatalogPanel', () => {
+  let model: TestModel;
+  let panel: CatalogPanel;
+
+  async function open(configure?: (m: TestModel) => void): Promise<void> {
+    model = new TestModel();
+    configure?.(model);
+    panel = new CatalogPanel({ model, translator: nullTranslator });
+    Widget.attach(panel, document.body);
+    await model.initialize();
+  }
+
+  afterEach(() => {
+    panel?.dispose();
+    model?.dispose();
+  });
+
+  it('has the id and class the UI tests and the restorer use', async () => {
+    await open();
+    expect(panel.id).toBe(PANEL_ID);
+    expect(panel.node.id).toBe('jp-apk-panel');
+    expect(panel.hasClass('jp-ApkPanel')).toBe(true);
+  });
+
+  it('starts fetching when attached visible', () => {
+    model = new TestModel();
+    panel = new CatalogPanel({ model, translator: nullTranslator });
+    expect(model.isInitialized).toBe(false);
+    Widget.attach(panel, document.body);
+    expect(model.isInitialized).toBe(true);
+  });
+
+  it('waits until a hidden panel is shown to fetch', () => {
+    model = new TestModel();
+    panel = new CatalogPanel({ model, translator: nullTranslator });
+    panel.hide();
+    Widget.attach(panel, document.body);
+    expect(model.isInitialized).toBe(false);
+    panel.show();
+    expect(model.isInitialized).toBe(true);
+  });
+
+  it('renders only the first page of rows, with name, version, size and description', async () => {
+    await open(m => {
+      m.filter = 'all';
+    });
+    await waitFor(() => rows(panel).length === 50);
+    const row = panel.node.querySelector<HTMLElement>(
+      'li.jp-ApkPanel-entry[data-package="pkg-010"]'
+    )!;
+    expect(row).not.toBeNull();
+    expect(row.classList).toContain('jp-mod-installed');
+    expect(row.classList).toContain('jp-mod-upgradable');
+    expect(row.querySelector('.jp-ApkPanel-entryName')!.textContent).toBe(
+      'pkg-010'
+    );
+    expect(row.querySelector('.jp-ApkPanel-entryVersion')!.textContent).toBe(
+      '1.2.3-r0'
+    );
+    expect(row.querySelector('.jp-ApkPanel-entrySize')!.textContent).toBe(
+      '11 KiB'
+    );
+    expect(
+      row.querySelector('.jp-ApkPanel-entryDescription')!.textContent
+    ).toBe('Description of pkg-010');
+    const plain = panel.node.querySelector('[data-package="pkg-001"]')!;
+    expect(plain.classList).not.toContain('jp-mod-installed');
+    expect(panel.node.querySelector('.jp-ApkPanel-count')!.textContent).toBe(
+      '120 packages'
+    );
+  });
+
+  it('offers the four filters and applies the one picked', async () => {
+    await open();
+    await waitFor(() => rows(panel).length > 0);
+    const select = panel.node.querySelector<HTMLSelectElement>(
+      'select.jp-ApkPanel-filter'
+    )!;
+    expect(Array.from(select.options).map(option => option.value)).toEqual([
+      'python',
+      'all',
+      'installed',
+      'upgradable'
+    ]);
+    expect(select.value).toBe('python');
+    setValue(select, 'upgradable', 'change');
+    expect(model.filter).toBe('upgradable');
+    await waitFor(() => rows(panel).length === 12);
+  });
+
+  it('searches as the user types in the search box', async () => {
+    await open();
+    await waitFor(() => rows(panel).length > 0);
+    const input = panel.node.querySelector<HTMLInputElement>(
+      '.jp-ApkPanel-search input'
+    )!;
+    setValue(input, 'pkg-01', 'input');
+    expect(model.query).toBe('pkg-01');
+    await waitFor(() => rows(panel).length === 3);
+    expect(rows(panel).map(row => row.dataset.package)).toEqual([
+      'pkg-012',
+      'pkg-015',
+      'pkg-018'
+    ]);
+  });
+
+  it('keeps every keystroke when typing faster than it renders', async () => {
+    await open();
+    await waitFor(() => rows(panel).length > 0);
+    const input = panel.node.querySelector<HTMLInputElement>(
+      '.jp-ApkPanel-search input'
+    )!;
+    // Each key appends to what the input shows, before any re-render.
+    for (const char of 'pkg-01') {
+      setValue(input, input.value + char, 'input');
+    }
+    expect(input.value).toBe('pkg-01');
+    expect(model.query).toBe('pkg-01');
+    await waitFor(() => rows(panel).length === 3);
+    expect(input.value).toBe('pkg-01');
+  });
+
+  it('clears the search with Escape', async () => {
+    await open();
+    await waitFor(() => rows(panel).length > 0);
+    const input = panel.node.querySelector<HTMLInputElement>(
+      '.jp-ApkPanel-search input'
+    )!;
+    setValue(input, 'pkg-01', 'input');
+    await waitFor(() => rows(panel).length === 3);
+    key(input, 'Escape');
+    expect(model.query).toBe('');
+    expect(input.value).toBe('');
+    await waitFor(() => rows(panel).length === 40);
+  });
+
+  it('shows loading, then the empty state', async () => {
+    await open();
+    await waitFor(() => rows(panel).length > 0);
+    const reply = deferred<IPackageList>();
+    model.packagesHandler = () => reply.promise;
+    model.query = 'nothing-matches';
+    await waitFor(
+      () => panel.node.querySelector('.jp-ApkPanel-loading') !== null
+    );
+    expect(panel.node.querySelector('.jp-ApkPanel-empty')).toBeNull();
+    reply.resolve({ total: 0, packages: [] });
+    await waitFor(
+      () => panel.node.querySelector('.jp-ApkPanel-empty') !== null
+    );
+    expect(rows(panel)).toHaveLength(0);
+    expect(panel.node.querySelector('.jp-ApkPanel-loading')).toBeNull();
+    expect(
+      panel.node.querySelector('.jp-ApkPanel-empty')!.textContent
+    ).toContain('nothing-matches');
+  });
+
+  it("shows the server's error message with a retry button", async () => {
+    await open(m => {
+      m.packagesHandler = () =>
+        Promise.reject(responseError(400, 'invalid query'));
+    });
+    await waitFor(
+      () => panel.node.querySelector('.jp-ApkPanel-error') !== null
+    );
+    const error = panel.node.querySelector(
+      '.jp-ApkPanel-packages .jp-ApkPanel-error'
+    )!;
+    expect(error.textContent).toContain('invalid query');
+    expect(panel.node.querySelector('.jp-ApkPanel-empty')).toBeNull();
+  });
+
+  it('loads the next page with "Show more"', async () => {
+    await open(m => {
+      m.filter = 'all';
+    });
+    await waitFor(() => rows(panel).length === 50);
+    const more =
+      panel.node.querySelector<HTMLButtonElement>('.jp-ApkPanel-more')!;
+    more.click();
+    await waitFor(() => rows(panel).length === 100);
+    (
+      panel.node.querySelector('.jp-ApkPanel-more') as HTMLButtonElement
+    ).click();
+    await waitFor(() => rows(panel).length === 120);
+    await waitFor(() => panel.node.querySelector('.jp-ApkPanel-more') === null);
+  });
+
+  it('shows the details of a clicked row', async () => {
+    await open();
+    await waitFor(() => rows(panel).length > 0);
+    const row = panel.node.querySelector<HTMLElement>(
+      '[data-package="pkg-003"]'
+    )!;
+    row.click();
+    await waitFor(() =>
+      (
+        panel.node.querySelector('.jp-ApkPanel-details')?.textContent ?? ''
+      ).includes('py3.12:pkg-003')
+    );
+    const details = panel.node.querySelector('.jp-ApkPanel-details')!;
+    expect(details.textContent).toContain('pkg_003');
+    expect(details.textContent).toContain('MIT');
+    expect(
+      panel.node.querySelector('[data-package="pkg-003"]')!.classList
+    ).toContain('jp-mod-selected');
+  });
+
+  it('moves through the rows with the keyboard and opens details with Enter', async () => {
+    await open();
+    await waitFor(() => rows(panel).length > 0);
+    const input = panel.node.querySelector<HTMLInputElement>(
+      '.jp-ApkPanel-search input'
+    )!;
+    const list = panel.node.querySelector<HTMLElement>('.jp-ApkPanel-list')!;
+    key(input, 'ArrowDown');
+    await waitFor(() => rows(panel)[0].classList.contains('jp-mod-active'));
+    expect(document.activeElement).toBe(list);
+    key(list, 'ArrowDown');
+    await waitFor(() => rows(panel)[1].classList.contains('jp-mod-active'));
+    expect(list.getAttribute('aria-activedescendant')).toBe(rows(panel)[1].id);
+    key(list, 'Enter');
+    await waitFor(() => model.selected === 'pkg-003');
+    await waitFor(
+      () => panel.node.querySelector('.jp-ApkPanel-details') !== null
+    );
+    key(list, 'Escape');
+    await waitFor(
+      () => panel.node.querySelector('.jp-ApkPanel-details') === null
+    );
+    key(list, 'ArrowUp');
+    await waitFor(() => rows(panel)[0].classList.contains('jp-mod-active'));
+    key(list, 'ArrowUp');
+    expect(document.activeElement).toBe(input);
+  });
+
+  it('loads the next page when the keyboard reaches the last row', async () => {
+    await open(m => {
+      m.filter = 'all';
+    });
+    await waitFor(() => rows(panel).length === 50);
+    const list = panel.node.querySelector<HTMLElement>('.jp-ApkPanel-list')!;
+    list.focus();
+    key(list, 'End');
+    await waitFor(() => rows(panel).length === 100);
+  });
+
+  it('explains repositories that are not ok', async () => {
+    const repositories: IRepository[] = [
+      {
+        url: 'https://example.invalid/main',
+        status: 'ok',
+        message: null,
+        packages: 100,
+        refreshed: '2026-01-01T00:00:00Z'
+      },
+      {
+        url: 'https://example.invalid/community',
+        status: 'untrusted',
+        message: 'no trusted key for RSA.alpine@x.rsa.pub',
+        packages: 0,
+        refreshed: null
+      },
+      {
+        url: 'https://example.invalid/testing',
+        status: 'error',
+        message: 'HTTP 404',
+        packages: 0,
+        refreshed: null
+      }
+    ];
+    await open(m => {
+      m.repositoriesList = repositories;
+    });
+    await waitFor(
+      () => panel.node.querySelectorAll('.jp-ApkPanel-repository').length === 3
+    );
+    const untrusted = panel.node.querySelector(
+      '.jp-ApkPanel-repository[data-status="untrusted"]'
+    )!;
+    expect(
+      untrusted.querySelector('.jp-ApkPanel-repositoryMessage')!.textContent
+    ).toContain('no trusted key for RSA.alpine@x.rsa.pub');
+    const error = panel.node.querySelector(
+      '.jp-ApkPanel-repository[data-status="error"]'
+    )!;
+    expect(
+      error.querySelector('.jp-ApkPanel-repositoryMessage')!.textContent
+    ).toContain('HTTP 404');
+    const ok = panel.node.querySelector(
+      '.jp-ApkPanel-repository[data-status="ok"]'
+    )!;
+    expect(ok.querySelector('.jp-ApkPanel-repositoryMessage')).toBeNull();
+    expect(panel.node.textContent).toContain('Repositories (2 problems)');
+  });
+
+  it('shows the demo banner in demo mode only', async () => {
+    await open();
+    await model.fetchServerInfo();
+    await waitFor(() => rows(panel).length > 0);
+    expect(panel.node.querySelector('.jp-ApkPanel-demo')).toBeNull();
+    model.settingsHandler = () =>
+      Promise.resolve({
+        version: '0.1.0',
+        demo_mode: true,
+        demo_message: null,
+        arch: 'x86_64',
+        repositories: []
+      });
+    await model.fetchServerInfo();
+    await waitFor(() => panel.node.querySelector('.jp-ApkPanel-demo') !== null);
+    expect(
+      panel.node.querySelector('.jp-ApkPanel-demo')!.textContent
+    ).toContain('demo mode: installs go to a sandbox root, not the system');
+  });
+});
