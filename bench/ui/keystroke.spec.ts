@@ -16,7 +16,7 @@
  *
  * Reported (median, p95, mean, min, max over the measured keystrokes):
  *   keystroke_to_render_ms    t_render - t_key: what a user waits, INCLUDING the frontend's
- *                             search debounce (~150 ms), the request and the rendering;
+ *                             search delay (25 ms, src/catalog/model.ts), the request and the rendering;
  *   response_to_render_ms     t_render - t_response: the frontend's own work after the data
  *                             arrived (parse, model update, React render, DOM commit);
  *   keystroke_to_request_ms   t_request - t_key: essentially the debounce;
@@ -372,7 +372,7 @@ test('search keystroke-to-render on a large catalog', async ({ page, request }) 
     browser: `${page.context().browser()?.browserType().name()} ${page.context().browser()?.version()}`,
     definitions: {
       keystroke_to_render_ms:
-        'keydown -> list DOM shows the new result; INCLUDES the search debounce (~150 ms), the request and the render',
+        'keydown -> list DOM shows the new result; INCLUDES the search delay (25 ms, src/catalog/model.ts), the request and the render',
       response_to_render_ms:
         'response body received -> list DOM shows it: the frontend render alone (no debounce, no network)',
       keystroke_to_request_ms: 'keydown -> request sent: the debounce',
