@@ -37,7 +37,7 @@ log "building the extension"
 jlpm build
 
 log "installing jupyterlab_apk (editable) into .venv"
-"$PY" -m pip install -q --no-build-isolation --no-deps -e . 
+SKIP_JUPYTER_BUILDER=1 "$PY" -m pip install -q --no-build-isolation --no-deps -e .
 jupyter labextension develop --overwrite . >/dev/null
 jupyter server extension enable jupyterlab_apk --sys-prefix >/dev/null
 
