@@ -19,14 +19,9 @@ import gc
 import json
 import os
 import random
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from jupyterlab_apk.apkindex import parse_index, parse_installed
@@ -36,18 +31,10 @@ from jupyterlab_apk.policy import ApkManager
 from jupyterlab_apk.signing import load_keys, open_index
 
 from .make_catalog import write_catalog
+from .server import rss_kib, running_server, summary
 
 QUERIES = ["numpy", "py3", "lib", "doc", "pandas", "abseil", "test", "c1", "python", "zip"]
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def summary(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    return {
-        "median_ms": round(statistics.median(ordered) * 1000, 2),
-        "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000, 2),
-        "runs": len(ordered),
-    }
 
 
 def timed(function, runs: int) -> list[float]:
@@ -102,96 +89,33 @@ def bench_query_in_process(catalog: Path, runs: int) -> dict:
     return summary(samples)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
 def bench_server(catalog: Path, runs: int) -> dict:
     """Warm page latency and memory of a real Jupyter server holding the catalog."""
-    port, token = free_port(), "bench-token"
-    argv = server_argv(catalog, [str(catalog / "repo")], port, token)
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/jupyterlab-apk"
-    headers = {"Authorization": f"token {token}"}
-
-    def get(path: str) -> dict:
-        request = urllib.request.Request(f"{base}/{path}", headers=headers)
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
-
-    try:
-        for _ in range(300):  # wait for the server
-            try:
-                get("settings")
-                break
-            except urllib.error.HTTPError:
-                raise
-            except OSError:
-                time.sleep(0.1)
+    config = {
+        "keys_dir": str(catalog / "keys"),
+        "root": str(catalog / "root"),
+        "cache_dir": tempfile.mkdtemp(),
+        "arch": "x86_64",
+    }
+    with running_server({**config, "repositories": []}) as server:
+        time.sleep(1)
+        baseline = rss_kib(server.process.pid)
+    with running_server({**config, "repositories": [str(catalog / "repo")]}) as server:
         # The extension preloads the catalog at start; wait until it is in.
         deadline = time.time() + 60
-        while get("repositories")[0]["packages"] == 0 and time.time() < deadline:
+        while server.call("repositories")[0]["packages"] == 0 and time.time() < deadline:
             time.sleep(0.1)
-        rss_loaded = rss_kib(process.pid)
+        loaded = rss_kib(server.process.pid)
         rng = random.Random(2)
         samples = timed(
-            lambda: get(f"packages?python=true&limit=50&q={rng.choice(QUERIES)}"), runs
+            lambda: server.call(f"packages?python=true&limit=50&q={rng.choice(QUERIES)}"), runs
         )
-        baseline = server_baseline_rss(catalog)
-    finally:
-        process.terminate()
-        process.wait(10)
     return {
         "warm_page_http": summary(samples),
-        "rss_with_catalog_mib": round(rss_loaded / 1024, 1),
+        "rss_with_catalog_mib": round(loaded / 1024, 1),
         "rss_without_repositories_mib": round(baseline / 1024, 1),
-        "catalog_memory_mib": round((rss_loaded - baseline) / 1024, 1),
+        "catalog_memory_mib": round((loaded - baseline) / 1024, 1),
     }
-
-
-def server_argv(catalog: Path, repositories: list[str], port: int, token: str) -> list[str]:
-    config = Path(tempfile.mkdtemp()) / "jupyter_server_config.py"
-    config.write_text(
-        "c.ServerApp.jpserver_extensions = {'jupyterlab_apk': True}\n"
-        f"c.ApkManager.repositories = {repositories!r}\n"
-        f"c.ApkManager.keys_dir = {str(catalog / 'keys')!r}\n"
-        f"c.ApkManager.root = {str(catalog / 'root')!r}\n"
-        f"c.ApkManager.cache_dir = {str(config.parent / 'cache')!r}\n"
-        "c.ApkManager.arch = 'x86_64'\n"
-    )
-    return [
-        sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}",
-        "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-        "--ServerApp.allow_root=True", f"--config={config}",
-    ]  # fmt: skip
-
-
-def server_baseline_rss(catalog: Path) -> int:
-    """RSS of the same server with no repositories: the catalog's share is the difference."""
-    port = free_port()
-    argv = server_argv(catalog, [], port, "baseline")
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api", timeout=5).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        time.sleep(1)
-        return rss_kib(process.pid)
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def main() -> None:

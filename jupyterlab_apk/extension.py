@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 from tornado.ioloop import IOLoop
 
+from .apkcli import ApkOptions
+from .installer import Installer
 from .packages import PackageService
 from .policy import ApkManager
 from .routes import setup_routes
@@ -13,7 +17,17 @@ def load(server_app) -> PackageService:
     """Create the `ApkManager` from `c.ApkManager.*`, register routes, preload the catalog."""
     manager = ApkManager(config=server_app.config, parent=server_app, log=server_app.log)
     service = PackageService(manager)
-    setup_routes(server_app.web_app, service)
+    installer = Installer(
+        lambda: apk_options(manager),
+        history_path=os.path.join(manager.cache_dir, "jobs.jsonl"),
+        timeout=manager.job_timeout,
+        max_queued=manager.max_queued_jobs,
+        installed_versions=service.installed_versions,
+        package_sizes=service.package_sizes,
+        on_finished=lambda job: service.installed_changed(),
+        log=server_app.log,
+    )
+    setup_routes(server_app.web_app, service, installer)
     # Warm the catalog while the user's browser is still loading JupyterLab.
     IOLoop.current().add_callback(service.preload)
     server_app.log.info(
@@ -23,3 +37,14 @@ def load(server_app) -> PackageService:
         manager.root,
     )
     return service
+
+
+def apk_options(manager: ApkManager) -> ApkOptions:
+    """What every apk run shares, from the admin's configuration."""
+    return ApkOptions(
+        command=tuple(manager.apk_command),
+        root=manager.root,
+        repositories=tuple(manager.repositories),
+        keys_dir=manager.keys_dir,
+        allow_untrusted=manager.allow_untrusted,
+    )

@@ -86,6 +86,19 @@ class PackageService:
             await self._rebuild()
             return list(states)
 
+    def installed_versions(self) -> dict[str, str]:
+        """Name -> version of what is installed now, read afresh (before and after apk runs)."""
+        return {item.record.name: item.record.version for item in self._read_installed()}
+
+    def package_sizes(self, name: str) -> tuple[int, int] | None:
+        """(download, installed) bytes of the candidate for *name* in the current catalog."""
+        entry = self._catalog.get(name) if self._catalog else None
+        return (entry.record.size, entry.record.installed_size) if entry else None
+
+    def installed_changed(self) -> None:
+        """apk ran: join the installed database anew on the next request, whatever its mtime."""
+        self._installed_validator = None
+
     def _refresh_due(self) -> bool:
         interval = self.manager.refresh_interval
         return interval > 0 and time.monotonic() - self._read_at > interval
@@ -106,7 +119,11 @@ class PackageService:
         return (stat.st_mtime_ns, stat.st_size)
 
     def _installed_changed(self) -> bool:
-        return self._catalog is None or self._installed_stat() != self._installed_validator
+        return (
+            self._catalog is None
+            or self._installed_validator is None
+            or self._installed_stat() != self._installed_validator
+        )
 
     async def _rebuild(self) -> None:
         validator = self._installed_stat()

@@ -14,13 +14,17 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from ._version import __version__
+from .apkcli import RequestError
 from .catalog import SORTS
+from .installer import Installer, QueueFull
 from .packages import PackageService
 
 AUTH_RESOURCE = "apk"
 NAMESPACE = "jupyterlab-apk"
 MAX_LIMIT = 500
 MAX_QUERY = 200
+MAX_BODY = 64 * 1024  # a job request is a few names; anything larger is refused unread
+MAX_WAIT = 30  # seconds a long-poll may be held
 
 
 class ApkHandler(APIHandler):
@@ -54,8 +58,24 @@ class ApkHandler(APIHandler):
             raise web.HTTPError(400, f"{name} must be between 0 and {maximum}")
         return number
 
-    def write_json(self, payload) -> None:
+    def write_json(self, payload, status: int = 200) -> None:
+        self.set_status(status)
         self.finish(json.dumps(payload))
+
+    @property
+    def installer(self) -> Installer:
+        return self.settings["jupyterlab_apk_installer"]
+
+    def json_body(self) -> dict:
+        if len(self.request.body) > MAX_BODY:
+            raise web.HTTPError(400, f"the request body is larger than {MAX_BODY} bytes")
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError as e:
+            raise web.HTTPError(400, f"the request body is not JSON: {e}") from e
+        if not isinstance(body, dict):
+            raise web.HTTPError(400, "the request body must be a JSON object")
+        return body
 
 
 class SettingsHandler(ApkHandler):
@@ -131,9 +151,71 @@ class RefreshHandler(ApkHandler):
         self.write_json([state.to_json() for state in await self.service.refresh()])
 
 
-def setup_routes(web_app, service: PackageService) -> None:
+class JobsHandler(ApkHandler):
+    @web.authenticated
+    @authorized
+    async def get(self):
+        """All recent jobs, newest first, without their logs."""
+        self.write_json([job.to_json(log_offset=len(job.log)) for job in self.installer.jobs()])
+
+    @web.authenticated
+    @authorized
+    async def post(self):
+        """Queue a job: {"action": "install"|"upgrade"|"remove", "packages": [...],
+        "preview": false}. Answers 202 with the job; 400 for invalid names, 403 when the
+        policy forbids the action, 429 when the queue is full."""
+        body = self.json_body()
+        action = body.get("action")
+        if action == "remove" and not self.service.manager.allow_remove:
+            raise web.HTTPError(403, "the administrator does not allow removing packages")
+        try:
+            job = self.installer.submit(
+                action,
+                body.get("packages"),
+                preview=bool(body.get("preview", False)),
+                user=self.current_user.username,
+            )
+        except (RequestError, ValueError) as e:
+            raise web.HTTPError(400, str(e)) from e
+        except QueueFull as e:
+            raise web.HTTPError(429, str(e)) from e
+        self.write_json(job.to_json(), status=202)
+
+
+class JobHandler(ApkHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str):
+        """One job; ?log_offset=N returns the log from character N. With ?since=R&wait=S the
+        answer is held (up to S <= 30 seconds) until the job's revision passes R."""
+        job = self.installer.get(job_id)
+        if job is None:
+            raise web.HTTPError(404, f"no job {job_id!r}")
+        log_offset = self.int_argument("log_offset", 0, 10**9)
+        since = self.get_query_argument("since", "")
+        wait = self.int_argument("wait", 0, MAX_WAIT)
+        if since and wait and not job.terminal:
+            try:
+                revision = int(since)
+            except ValueError as e:
+                raise web.HTTPError(400, "since must be an integer") from e
+            await self.installer.wait_for_change(job, revision, wait)
+        self.write_json(job.to_json(log_offset=log_offset))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, job_id: str):
+        """Cancel a queued or running job; answers with the job."""
+        job = await self.installer.cancel(job_id)
+        if job is None:
+            raise web.HTTPError(404, f"no job {job_id!r}")
+        self.write_json(job.to_json(log_offset=len(job.log)))
+
+
+def setup_routes(web_app, service: PackageService, installer: Installer) -> None:
     """Register the handlers under the server's base URL."""
     web_app.settings["jupyterlab_apk_service"] = service
+    web_app.settings["jupyterlab_apk_installer"] = installer
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)
     web_app.add_handlers(
         ".*$",
@@ -145,6 +227,8 @@ def setup_routes(web_app, service: PackageService) -> None:
                 (r"packages/(?P<name>[^/]+)", PackageHandler),
                 ("repositories", RepositoriesHandler),
                 ("refresh", RefreshHandler),
+                ("jobs", JobsHandler),
+                (r"jobs/(?P<job_id>[0-9a-f]{16})", JobHandler),
             )
         ],
     )

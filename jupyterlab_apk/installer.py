@@ -1,0 +1,446 @@
+"""The install queue: one apk process at a time, jobs with progress, cancellation and history.
+
+Every job ends in a terminal state (done, failed, cancelled, timed-out), also across a server
+restart: the history is kept on disk as JSON lines, and a job that was queued or running when
+the server stopped is reported as failed ("interrupted") when it starts again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .apkcli import ApkOptions, Plan, build_argv, check_package, explain, parse_plan, parse_progress
+
+TERMINAL = frozenset({"done", "failed", "cancelled", "timed-out"})
+ACTIONS = ("install", "upgrade", "remove")
+HISTORY_LIMIT = 200  # jobs kept on disk and in memory
+LOG_LIMIT = 256 * 1024  # characters of apk output kept per job
+KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
+
+
+class QueueFull(Exception):
+    """Too many jobs are waiting already."""
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+@dataclass
+class Job:
+    """One request to apk, from queued to a terminal state."""
+
+    id: str
+    action: str
+    packages: list[str]
+    preview: bool
+    user: str
+    state: str = "queued"
+    plan: dict | None = None
+    progress: float = 0.0
+    log: str = ""
+    exit_code: int | None = None
+    error: str | None = None
+    problems: list[dict] = field(default_factory=list)
+    installed: list[str] = field(default_factory=list)  # name-version actually (un)installed
+    apk_seconds: float = 0.0  # wall time of the apk processes, to tell apk's time from ours
+    created: datetime = field(default_factory=_now)
+    started: datetime | None = None
+    finished: datetime | None = None
+    revision: int = 0  # bumped on every change, for long-polling clients
+
+    @property
+    def terminal(self) -> bool:
+        return self.state in TERMINAL
+
+    def to_json(self, log_offset: int = 0) -> dict:
+        return {
+            "id": self.id,
+            "action": self.action,
+            "packages": self.packages,
+            "preview": self.preview,
+            "state": self.state,
+            "plan": self.plan,
+            "progress": self.progress,
+            "log": self.log[log_offset:],
+            "log_length": len(self.log),
+            "exit_code": self.exit_code,
+            "error": self.error,
+            "problems": self.problems,
+            "installed": self.installed,
+            "apk_seconds": round(self.apk_seconds, 4),
+            "user": self.user,
+            "created": _iso(self.created),
+            "started": _iso(self.started),
+            "finished": _iso(self.finished),
+            "revision": self.revision,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Job:
+        job = cls(
+            id=data["id"],
+            action=data["action"],
+            packages=list(data["packages"]),
+            preview=bool(data.get("preview")),
+            user=data.get("user", ""),
+        )
+        for name in ("state", "plan", "progress", "log", "exit_code", "error", "problems",
+                     "installed", "apk_seconds", "revision"):  # fmt: skip
+            if name in data:
+                setattr(job, name, data[name])
+        for name in ("created", "started", "finished"):
+            if data.get(name):
+                setattr(job, name, datetime.fromisoformat(data[name]))
+        return job
+
+
+@dataclass(frozen=True)
+class RunResult:
+    returncode: int | None  # None: stopped (cancelled or timed out)
+    output: str
+
+
+class Installer:
+    """Queues jobs and runs them through apk one at a time."""
+
+    def __init__(
+        self,
+        options: Callable[[], ApkOptions],
+        *,
+        history_path: str | os.PathLike,
+        timeout: float,
+        max_queued: int,
+        installed_versions: Callable[[], dict[str, str]],
+        package_sizes: Callable[[str], tuple[int, int] | None] = lambda name: None,
+        on_finished: Callable[[Job], None] = lambda job: None,
+        log: logging.Logger | None = None,
+    ):
+        self._options = options
+        self.history_path = Path(history_path)
+        self.timeout = timeout
+        self.max_queued = max_queued
+        self._installed_versions = installed_versions
+        self._package_sizes = package_sizes
+        self._on_finished = on_finished
+        self.log = log or logging.getLogger(__name__)
+        self._jobs: dict[str, Job] = {}
+        self._queue: asyncio.Queue[Job] = asyncio.Queue()
+        self._changed = asyncio.Condition()
+        self._process: asyncio.subprocess.Process | None = None
+        self._stopping: dict[str, str] = {}  # job id -> "cancelled" | "timed-out"
+        self._worker: asyncio.Task | None = None
+        self._history_lines = 0
+        self._load_history()
+
+    # -- public API ------------------------------------------------------------------------
+
+    def jobs(self) -> list[Job]:
+        """All known jobs, newest first."""
+        return sorted(self._jobs.values(), key=lambda job: job.created, reverse=True)
+
+    def get(self, job_id: str) -> Job | None:
+        return self._jobs.get(job_id)
+
+    def submit(self, action: str, packages: list[str], *, preview: bool, user: str) -> Job:
+        """Validate and queue a job (raises RequestError or QueueFull before anything runs)."""
+        if action not in ACTIONS:
+            raise ValueError(f"action must be one of {', '.join(ACTIONS)}")
+        if not isinstance(packages, list) or not packages:
+            raise ValueError("packages must be a non-empty list")
+        packages = [check_package(p) for p in packages]
+        build_argv(self._options(), action, packages)  # repositories and all, before queueing
+        waiting = sum(1 for job in self._jobs.values() if job.state == "queued")
+        if waiting >= self.max_queued:
+            raise QueueFull(f"{waiting} jobs are already waiting; try again later")
+        job = Job(secrets.token_hex(8), action, packages, preview, user)
+        self._jobs[job.id] = job
+        self._queue.put_nowait(job)
+        self._persist(job)
+        self._ensure_worker()
+        return job
+
+    async def cancel(self, job_id: str) -> Job | None:
+        """Cancel a queued job at once, or stop a running apk (SIGTERM, then SIGKILL)."""
+        job = self._jobs.get(job_id)
+        if job is None or job.terminal:
+            return job
+        if job.state == "queued":
+            await self._finish(job, "cancelled", error="cancelled before it started")
+        else:
+            self._stop_running(job, "cancelled")
+        return job
+
+    async def wait_for_change(self, job: Job, revision: int, timeout: float) -> None:
+        """Return when *job* has a revision newer than *revision*, or after *timeout*."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            async with self._changed:
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: job.revision > revision), timeout
+                )
+
+    async def close(self) -> None:
+        """Stop the worker and a running apk (server shutdown)."""
+        for job in self._jobs.values():
+            if job.state == "running":
+                self._stop_running(job, "cancelled")
+        if self._worker:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+
+    # -- running ---------------------------------------------------------------------------
+
+    def _ensure_worker(self) -> None:
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._work())
+
+    async def _work(self) -> None:
+        while True:
+            job = await self._queue.get()
+            if job.state != "queued":  # cancelled while waiting
+                continue
+            try:
+                await self._run(job)
+            except Exception as e:  # never leave a job running because of a bug here
+                self.log.exception("jupyterlab-apk: job %s crashed", job.id)
+                await self._finish(job, "failed", error=f"internal error: {e}")
+
+    async def _run(self, job: Job) -> None:
+        job.state, job.started = "running", _now()
+        await self._changed_job(job)
+        options = self._options()
+        if job.action != "remove":
+            # The plan (and any error that stops it) before touching the system.
+            simulated = await self._apk(job, build_argv(options, job.action, job.packages,
+                                                        simulate=True))  # fmt: skip
+            if await self._stopped(job, simulated):
+                return
+            job.plan = self._plan_json(parse_plan(simulated.output))
+            if simulated.returncode != 0:
+                await self._fail(job, simulated, before=None)
+                return
+            if job.preview:
+                await self._finish(job, "done", exit_code=0)
+                return
+        before = self._installed_versions()
+        read_fd, write_fd = os.pipe()
+        try:
+            argv = build_argv(options, job.action, job.packages, progress_fd=write_fd)
+            result = await self._apk(job, argv, progress=(read_fd, write_fd))
+        finally:
+            os.close(read_fd)  # _apk owns (and closes) the write end
+        if job.plan is None:
+            job.plan = self._plan_json(parse_plan(result.output))
+        if await self._stopped(job, result, before):
+            return
+        if result.returncode != 0:
+            await self._fail(job, result, before)
+            return
+        job.installed = self._changes(before)
+        job.progress = 1.0
+        await self._finish(job, "done", exit_code=0)
+
+    async def _apk(
+        self, job: Job, argv: list[str], progress: tuple[int, int] | None = None
+    ) -> RunResult:
+        """Run apk (argv, no shell), streaming its output into the job's log."""
+        self._append_log(job, f"$ {' '.join(argv)}\n")
+        env = {**os.environ, "LC_ALL": "C"}  # the messages parse_* reads are English
+        started = asyncio.get_running_loop().time()
+        try:
+            self._process = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                pass_fds=(progress[1],) if progress else (),
+                env=env,
+            )
+        finally:
+            if progress:
+                # The child has its copy: the reader sees EOF when apk exits.
+                os.close(progress[1])
+        process = self._process
+        output: list[str] = []
+
+        async def pump(stream: asyncio.StreamReader) -> None:
+            async for raw in stream:
+                line = raw.decode("utf-8", "replace")
+                output.append(line)
+                self._append_log(job, line)
+                await self._changed_job(job)
+
+        readers = [pump(process.stdout), pump(process.stderr)]
+        if progress:
+            readers.append(self._read_progress(job, progress[0]))
+        try:
+            await asyncio.wait_for(asyncio.gather(*readers, process.wait()), self.timeout)
+        except asyncio.TimeoutError:
+            self._stop_running(job, "timed-out")
+            await process.wait()
+        finally:
+            self._process = None
+            job.apk_seconds += asyncio.get_running_loop().time() - started
+        if job.id in self._stopping:
+            return RunResult(None, "".join(output))
+        return RunResult(process.returncode, "".join(output))
+
+    async def _read_progress(self, job: Job, fd: int) -> None:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(os.dup(fd), "rb", 0)
+        )
+        try:
+            async for raw in reader:
+                fraction = parse_progress(raw.decode("ascii", "replace"))
+                if fraction is not None and fraction > job.progress:
+                    job.progress = fraction
+                    await self._changed_job(job)
+        finally:
+            transport.close()
+
+    def _stop_running(self, job: Job, state: str) -> None:
+        process = self._process
+        self._stopping[job.id] = state
+        if process is None or process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        asyncio.get_running_loop().call_later(KILL_GRACE, self._kill, process)
+
+    @staticmethod
+    def _kill(process: asyncio.subprocess.Process) -> None:
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+
+    async def _stopped(self, job: Job, result: RunResult, before: dict | None = None) -> bool:
+        state = self._stopping.pop(job.id, None)
+        if state is None:
+            return False
+        changes = self._changes(before) if before is not None else []
+        reason = "cancelled" if state == "cancelled" else f"stopped after {self.timeout:g} s"
+        if changes:
+            reason += f"; apk had already changed: {', '.join(changes)}"
+        await self._finish(job, state, error=reason, installed=changes)
+        return True
+
+    async def _fail(self, job: Job, result: RunResult, before: dict | None) -> None:
+        """End a failed run; *before* is the installed state before it (None: a simulation)."""
+        problems = explain(result.output, result.returncode or 0)
+        changes = self._changes(before) if before is not None else []
+        message = " ".join(problem.message for problem in problems)
+        if changes:
+            message = f"Partly done: {', '.join(changes)} changed. {message}"
+        job.problems = [{"kind": p.kind, "message": p.message} for p in problems]
+        await self._finish(
+            job, "failed", exit_code=result.returncode, error=message, installed=changes
+        )
+
+    def _changes(self, before: dict[str, str]) -> list[str]:
+        """Packages whose installed version differs from *before*: `name-version`, or
+        `name (removed)`."""
+        after = self._installed_versions()
+        changed = [f"{name}-{version}" for name, version in after.items()
+                   if before.get(name) != version]  # fmt: skip
+        changed += [f"{name} (removed)" for name in before if name not in after]
+        return sorted(changed)
+
+    def _plan_json(self, plan: Plan) -> dict:
+        download = installed = 0
+        for step in plan.steps:
+            sizes = self._package_sizes(step.name) if step.action != "remove" else None
+            if sizes:
+                download += sizes[0]
+                installed += sizes[1]
+        return {**plan.to_json(), "download_size": download, "installed_size": installed}
+
+    async def _finish(self, job: Job, state: str, **fields) -> None:
+        for name, value in fields.items():
+            setattr(job, name, value)
+        job.state, job.finished = state, _now()
+        self._persist(job)
+        await self._changed_job(job)
+        try:
+            self._on_finished(job)
+        except Exception:
+            self.log.exception("jupyterlab-apk: after job %s", job.id)
+
+    def _append_log(self, job: Job, text: str) -> None:
+        if len(job.log) < LOG_LIMIT:
+            job.log += text[: LOG_LIMIT - len(job.log)]
+
+    async def _changed_job(self, job: Job) -> None:
+        job.revision += 1
+        async with self._changed:
+            self._changed.notify_all()
+
+    # -- history ---------------------------------------------------------------------------
+
+    def _persist(self, job: Job) -> None:
+        """Append the job's state; compact once the file holds a few times the limit."""
+        self._history_lines += 1
+        if self._history_lines > 4 * HISTORY_LIMIT:
+            self._compact()
+            return
+        try:
+            self.history_path.parent.mkdir(parents=True, exist_ok=True)
+            with self.history_path.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(job.to_json()) + "\n")
+        except OSError as e:
+            self.log.warning("jupyterlab-apk: cannot write job history: %s", e)
+
+    def _compact(self) -> None:
+        """Keep the newest HISTORY_LIMIT jobs (all unfinished ones too), on disk and in memory."""
+        ordered = sorted(self._jobs.values(), key=lambda job: job.created)
+        finished = [job for job in ordered if job.terminal]
+        dropped = {job.id for job in finished[: max(0, len(ordered) - HISTORY_LIMIT)]}
+        self._jobs = {job.id: job for job in ordered if job.id not in dropped}
+        self._history_lines = len(self._jobs)
+        tmp = self.history_path.with_suffix(".tmp")
+        try:
+            self.history_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(
+                "".join(json.dumps(job.to_json()) + "\n" for job in self._jobs.values()), "utf-8"
+            )
+            os.replace(tmp, self.history_path)
+        except OSError as e:
+            self.log.warning("jupyterlab-apk: cannot write job history: %s", e)
+
+    def _load_history(self) -> None:
+        """Read the history, mark jobs a dead server left unfinished, and compact the file."""
+        try:
+            lines = self.history_path.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return
+        jobs: dict[str, Job] = {}
+        for line in lines:
+            try:
+                job = Job.from_json(json.loads(line))
+            except (ValueError, KeyError, TypeError):
+                continue  # a torn last line after a crash
+            jobs.pop(job.id, None)
+            jobs[job.id] = job
+        for job in jobs.values():
+            if not job.terminal:
+                was = "running" if job.state == "running" else "waiting"
+                job.state, job.finished = "failed", job.finished or _now()
+                job.error = f"interrupted: the server stopped while this job was {was}"
+        self._jobs = jobs
+        self._compact()

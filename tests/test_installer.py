@@ -1,0 +1,349 @@
+"""The install queue against the apk test double: states, plans, progress, failures, restarts."""
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from demo.apkrepo import PackageInfo, write_repository
+from jupyterlab_apk.apkcli import ApkOptions, RequestError
+from jupyterlab_apk.apkindex import parse_installed
+from jupyterlab_apk import installer as installer_module
+from jupyterlab_apk.installer import Installer, QueueFull
+
+ROOT_DIR = Path(__file__).resolve().parents[1]
+APK_DOUBLE = str(ROOT_DIR / "demo" / "bin" / "apk-test-double")
+ARCH = "x86_64"
+SITE = "usr/lib/python3.11/site-packages"
+
+
+def package(name, version, depends=(), files=None):
+    info = PackageInfo(name=name, version=version, arch=ARCH, description=f"{name} for tests",
+                       depends=list(depends))  # fmt: skip
+    return info, files or {f"{SITE}/{name.replace('-', '_')}.py": f"NAME = {name!r}\n".encode()}
+
+
+@pytest.fixture
+def repo(tmp_path, keys):
+    repo = tmp_path / "repo"
+    write_repository(
+        repo,
+        ARCH,
+        [
+            package("py3-demolib", "2.0-r0"),
+            package("py3-demo", "1.0-r0", ["py3-demolib"]),
+            package("py3-other", "1.0-r0"),
+            package("py3-needs-missing", "1.0-r0", ["py3-doesnotexist"]),
+        ],
+        keys.key,
+    )
+    return repo
+
+
+@pytest.fixture
+def root(tmp_path):
+    root = tmp_path / "root"
+    (root / "etc/apk").mkdir(parents=True)
+    (root / "etc/apk/arch").write_text(f"{ARCH}\n")
+    (root / "lib/apk/db").mkdir(parents=True)
+    (root / "lib/apk/db/installed").write_text("")
+    (root / "etc/apk/world").write_text("")
+    return root
+
+
+def installed_versions(root: Path) -> dict[str, str]:
+    text = (root / "lib/apk/db/installed").read_text()
+    return {item.record.name: item.record.version for item in parse_installed(text)}
+
+
+@pytest.fixture
+def make_installer(tmp_path, repo, root, keys, jp_asyncio_loop):
+    made = []
+
+    def make(timeout=30.0, max_queued=50, wait=10, repositories=None, history=None):
+        options = ApkOptions(
+            command=(APK_DOUBLE,),
+            root=str(root),
+            repositories=tuple(repositories or [str(repo)]),
+            keys_dir=str(keys.dir),
+            wait=wait,
+        )
+        installer = Installer(
+            lambda: options,
+            history_path=history or tmp_path / "jobs.jsonl",
+            timeout=timeout,
+            max_queued=max_queued,
+            installed_versions=lambda: installed_versions(root),
+            package_sizes=lambda name: (1000, 3000),
+        )
+        made.append(installer)
+        return installer
+
+    yield make
+    for installer in made:
+        jp_asyncio_loop.run_until_complete(installer.close())
+
+
+async def finished(installer, job, timeout=30):
+    """Wait until *job* reaches a terminal state."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not job.terminal:
+        assert asyncio.get_running_loop().time() < deadline, f"job stuck in {job.state}"
+        await installer.wait_for_change(job, job.revision, 1)
+    return job
+
+
+@contextlib.contextmanager
+def apk_lock(root: Path):
+    """Hold apk's database lock as another apk process would."""
+    with open(root / "lib/apk/db/lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+async def test_install_runs_plan_progress_and_records_changes(make_installer, root):
+    installer = make_installer()
+    job = installer.submit("install", ["py3-demo"], preview=False, user="alice")
+    assert job.state == "queued"
+    seen_progress = []
+    while not job.terminal:
+        await installer.wait_for_change(job, job.revision, 5)
+        seen_progress.append(job.progress)
+    assert job.state == "done", job.log
+    assert job.exit_code == 0
+    assert [(s["action"], s["name"]) for s in job.plan["steps"]] == [
+        ("install", "py3-demolib"),
+        ("install", "py3-demo"),
+    ]
+    assert (job.plan["download_size"], job.plan["installed_size"]) == (2000, 6000)
+    assert job.progress == 1.0
+    assert seen_progress == sorted(seen_progress)  # never goes backwards
+    assert job.installed == ["py3-demo-1.0-r0", "py3-demolib-2.0-r0"]
+    assert installed_versions(root) == {"py3-demo": "1.0-r0", "py3-demolib": "2.0-r0"}
+    assert (root / SITE / "py3_demo.py").read_text() == "NAME = 'py3-demo'\n"
+    assert job.started and job.finished and job.started <= job.finished
+    assert job.user == "alice"
+    assert "Installing py3-demo (1.0-r0)" in job.log
+
+
+async def test_preview_changes_nothing(make_installer, root):
+    installer = make_installer()
+    job = await finished(installer, installer.submit("install", ["py3-demo"], preview=True, user="a"))
+    assert job.state == "done"
+    assert len(job.plan["steps"]) == 2
+    assert installed_versions(root) == {}
+    assert "--simulate" in job.log.splitlines()[0]
+
+
+async def test_remove(make_installer, root):
+    installer = make_installer()
+    await finished(installer, installer.submit("install", ["py3-other"], preview=False, user="a"))
+    job = await finished(installer, installer.submit("remove", ["py3-other"], preview=False, user="a"))
+    assert job.state == "done", job.log
+    assert job.installed == ["py3-other (removed)"]
+    assert installed_versions(root) == {}
+
+
+@pytest.mark.parametrize(
+    ("packages", "kind", "fragment"),
+    [
+        (["py3-nosuch"], "no-such-package", "No repository has a package named py3-nosuch"),
+        (["py3-needs-missing"], "missing-dependency", "needs py3-doesnotexist"),
+    ],
+)
+async def test_unresolvable_requests_fail_before_changing_anything(
+    make_installer, root, packages, kind, fragment
+):
+    installer = make_installer()
+    job = await finished(installer, installer.submit("install", packages, preview=False, user="a"))
+    assert job.state == "failed"
+    assert job.problems[0]["kind"] == kind
+    assert fragment in job.error
+    assert job.exit_code != 0
+    assert installed_versions(root) == {}
+
+
+async def test_partial_install_says_what_was_installed(tmp_path, keys, root, make_installer):
+    broken_repo = tmp_path / "broken"
+    write_repository(
+        broken_repo,
+        ARCH,
+        [package("py3-demolib", "2.0-r0"), package("py3-demo", "1.0-r0", ["py3-demolib"])],
+        keys.key,
+    )
+    # Change the package's data after indexing: its control member (and so `C:`) still
+    # matches, but the data no longer matches the signed `datahash`.
+    apk = broken_repo / ARCH / "py3-demo-1.0-r0.apk"
+    data = bytearray(apk.read_bytes())
+    data[-40:-20] = bytes(20)
+    apk.write_bytes(bytes(data))
+    installer = make_installer(repositories=[str(broken_repo)])
+    job = await finished(installer, installer.submit("install", ["py3-demo"], preview=False, user="a"))
+    assert job.state == "failed", job.log
+    assert job.installed == ["py3-demolib-2.0-r0"], job.log
+    assert job.error.startswith("Partly done: py3-demolib-2.0-r0 changed.")
+    assert job.problems[0]["kind"] == "bad-package-signature"
+
+
+async def test_untrusted_repository_is_explained(tmp_path, make_installer, root):
+    unsigned = tmp_path / "unsigned"
+    write_repository(unsigned, ARCH, [package("py3-other", "1.0-r0")], None)
+    installer = make_installer(repositories=[str(unsigned)])
+    job = await finished(installer, installer.submit("install", ["py3-other"], preview=False, user="a"))
+    assert job.state == "failed"
+    assert [p["kind"] for p in job.problems] == ["untrusted", "no-such-package"]
+
+
+async def test_lock_released_during_the_wait(make_installer, root):
+    installer = make_installer(wait=10)
+    with apk_lock(root):
+        job = installer.submit("install", ["py3-other"], preview=False, user="a")
+        while "Waiting for repository lock" not in job.log:
+            await installer.wait_for_change(job, job.revision, 5)
+            assert not job.terminal, job.log
+    await finished(installer, job)
+    assert job.state == "done", job.log
+
+
+async def test_lock_never_released_is_reported(make_installer, root):
+    installer = make_installer(wait=1)
+    with apk_lock(root):
+        job = await finished(installer, installer.submit("install", ["py3-other"], preview=False, user="a"))
+    assert job.state == "failed"
+    assert job.exit_code == 99
+    assert job.problems[0]["kind"] == "locked"
+
+
+async def test_timeout_stops_a_hung_apk(make_installer, root):
+    installer = make_installer(timeout=1, wait=30)
+    with apk_lock(root):
+        job = await finished(installer, installer.submit("install", ["py3-other"], preview=False, user="a"))
+    assert job.state == "timed-out"
+    assert "stopped after 1 s" in job.error
+    assert installed_versions(root) == {}
+
+
+async def test_cancel_running_and_queued_jobs(make_installer, root):
+    installer = make_installer(wait=30)
+    with apk_lock(root):
+        running = installer.submit("install", ["py3-other"], preview=False, user="a")
+        queued = installer.submit("install", ["py3-demo"], preview=False, user="a")
+        while "Waiting for repository lock" not in running.log:
+            await installer.wait_for_change(running, running.revision, 5)
+        assert (running.state, queued.state) == ("running", "queued")
+        await installer.cancel(queued.id)
+        assert queued.state == "cancelled"
+        await installer.cancel(running.id)
+        await finished(installer, running)
+    assert running.state == "cancelled"
+    assert installed_versions(root) == {}
+    # The queue goes on after a cancellation.
+    after = await finished(installer, installer.submit("install", ["py3-other"], preview=False, user="a"))
+    assert after.state == "done"
+
+
+async def test_twenty_concurrent_installs_run_one_at_a_time(make_installer, root):
+    installer = make_installer()
+    names = ["py3-demo", "py3-other", "py3-demolib"]
+    jobs = [installer.submit("install", [names[i % 3]], preview=False, user=f"u{i}")
+            for i in range(20)]  # fmt: skip
+    await asyncio.gather(*(finished(installer, job, timeout=120) for job in jobs))
+    assert [job.state for job in jobs] == ["done"] * 20
+    spans = sorted((job.started, job.finished) for job in jobs)
+    assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:]))
+    assert installed_versions(root) == {"py3-demo": "1.0-r0", "py3-demolib": "2.0-r0",
+                                        "py3-other": "1.0-r0"}  # fmt: skip
+    world = (root / "etc/apk/world").read_text().split()
+    assert sorted(world) == ["py3-demo", "py3-demolib", "py3-other"]
+
+
+@pytest.mark.parametrize(
+    ("action", "packages", "error"),
+    [
+        ("install", ["--allow-untrusted"], RequestError),
+        ("install", ["py3-demo; rm -rf /"], RequestError),
+        ("install", ["../../etc/passwd"], RequestError),
+        ("install", ["py3\x00demo"], RequestError),
+        ("install", [], ValueError),
+        ("install", "py3-demo", ValueError),
+        ("explode", ["py3-demo"], ValueError),
+    ],
+)
+def test_hostile_requests_are_refused_before_anything_runs(
+    make_installer, tmp_path, action, packages, error
+):
+    installer = make_installer()
+    with pytest.raises(error):
+        installer.submit(action, packages, preview=False, user="a")
+    assert installer.jobs() == []
+    assert not (tmp_path / "jobs.jsonl").exists()
+
+
+async def test_queue_bound(make_installer, root):
+    installer = make_installer(max_queued=2)
+    with apk_lock(root):
+        installer.submit("install", ["py3-other"], preview=False, user="a")
+        installer.submit("install", ["py3-other"], preview=False, user="a")
+        with pytest.raises(QueueFull):
+            installer.submit("install", ["py3-other"], preview=False, user="a")
+
+
+async def test_history_survives_a_restart_and_interrupted_jobs_end(make_installer, tmp_path):
+    installer = make_installer()
+    done = await finished(installer, installer.submit("install", ["py3-other"], preview=False, user="a"))
+    history = tmp_path / "jobs.jsonl"
+    # A server that died mid-run left a "running" and a "queued" line behind.
+    for state, job_id in (("running", "a" * 16), ("queued", "b" * 16)):
+        line = {**done.to_json(), "id": job_id, "state": state, "finished": None}
+        with history.open("a") as out:
+            out.write(json.dumps(line) + "\n")
+    with history.open("a") as out:
+        out.write('{"id": "torn')  # the last line of a crash
+
+    restarted = make_installer()
+    jobs = {job.id: job for job in restarted.jobs()}
+    assert jobs[done.id].state == "done"
+    assert jobs["a" * 16].state == "failed"
+    assert "interrupted" in jobs["a" * 16].error and "running" in jobs["a" * 16].error
+    assert jobs["b" * 16].state == "failed" and jobs["b" * 16].finished is not None
+    assert len(history.read_text().splitlines()) == 3  # compacted, torn line dropped
+
+
+async def test_history_is_bounded(make_installer, tmp_path, monkeypatch):
+    monkeypatch.setattr("jupyterlab_apk.installer.HISTORY_LIMIT", 3)
+    installer = make_installer()
+    for _ in range(6):
+        await finished(installer, installer.submit("install", ["py3-other"], preview=True, user="a"))
+    restarted = make_installer()
+    assert len(restarted.jobs()) == 3
+    assert os.path.getsize(tmp_path / "jobs.jsonl") > 0
+
+
+async def test_progress_pipe_ends_are_closed_exactly_once(make_installer, monkeypatch):
+    # Closing a pipe end twice closes whatever reused its number meanwhile (a client socket).
+    pipe_fds, closes = [], []
+
+    class TrackingOs:
+        def __getattr__(self, name):
+            return getattr(os, name)
+
+        def pipe(self):
+            fds = os.pipe()
+            pipe_fds.extend(fds)
+            return fds
+
+        def close(self, fd):
+            closes.append(fd)
+            os.close(fd)
+
+    monkeypatch.setattr(installer_module, "os", TrackingOs())
+    installer = make_installer()
+    for action in ("install", "remove"):
+        job = await finished(installer, installer.submit(action, ["py3-other"], preview=False, user="a"))
+        assert job.state == "done", job.log
+    assert len(pipe_fds) == 4
+    assert all(closes.count(fd) == 1 for fd in pipe_fds), (pipe_fds, closes)
