@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .apkindex import IndexParseError, InstalledRecord, parse_installed
+from .bulk import gc_paused
 from .catalog import Catalog, merge_repositories
 from .policy import ApkManager
 from .repositories import RepositoryReader, RepositoryState
@@ -77,9 +78,7 @@ class PackageService:
         async with self._lock:
             previous = {state.url: state for state in self._states or ()}
             states = await self.reader.read_all(list(self.manager.repositories), previous)
-            self._available = await asyncio.to_thread(
-                merge_repositories, [(state.url, state.packages) for state in states]
-            )
+            self._available = await asyncio.to_thread(self._merge, states)
             self._states = states
             self._read_at = time.monotonic()
             self._installed_validator = None  # rebuild below joins the installed state anew
@@ -128,8 +127,17 @@ class PackageService:
     async def _rebuild(self) -> None:
         validator = self._installed_stat()
         self._installed = await asyncio.to_thread(self._read_installed)
-        self._catalog = await asyncio.to_thread(Catalog, self._available, self._installed)
+        self._catalog = await asyncio.to_thread(self._build_catalog)
         self._installed_validator = validator
+
+    @staticmethod
+    def _merge(states: list[RepositoryState]) -> dict:
+        with gc_paused():
+            return merge_repositories([(state.url, state.packages) for state in states])
+
+    def _build_catalog(self) -> Catalog:
+        with gc_paused():
+            return Catalog(self._available, self._installed)
 
     def _read_installed(self) -> list[InstalledRecord]:
         try:

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from .apkindex import IndexParseError, PackageRecord, parse_index
+from .bulk import gc_paused
 from .signing import IndexFormatError, load_keys, open_index
 
 Status = Literal["ok", "stale", "untrusted", "error"]
@@ -128,7 +129,8 @@ class RepositoryReader:
         """Verify and parse index bytes (CPU bound: run in a thread)."""
         try:
             archive = open_index(data, load_keys(self.keys_dir))
-            packages = tuple(parse_index(archive.text))
+            with gc_paused():
+                packages = tuple(parse_index(archive.text))
         except (IndexFormatError, IndexParseError) as e:
             raise RepositoryError(f"broken index: {e}") from e
         if archive.trusted:
