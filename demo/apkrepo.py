@@ -23,7 +23,7 @@ import secrets
 import tarfile
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cryptography.hazmat.primitives import serialization
@@ -36,6 +36,15 @@ _END_OF_ARCHIVE = b"\0" * (2 * _BLOCK)
 _CHECKSUM_PAX = "APK-TOOLS.checksum.SHA1"
 # .PKGINFO keys abuild writes once per value; read_apk returns them as lists (maybe empty).
 _LIST_KEYS = ("depend", "provides", "replaces")
+# Install scripts abuild may put in the control segment after `.PKGINFO`.
+SCRIPT_NAMES = (
+    ".pre-install",
+    ".post-install",
+    ".pre-upgrade",
+    ".post-upgrade",
+    ".pre-deinstall",
+    ".post-deinstall",
+)
 # APKINDEX letter -> .PKGINFO key, in the order `apk index` writes them. `S` is the .apk size.
 _INDEX_FIELDS = (
     ("P", "pkgname"),
@@ -101,6 +110,7 @@ class ApkContents:
     entries: list[ApkEntry]
     control: bytes  # raw control gzip member: what `C:` and the package signature cover
     signed: bool
+    scripts: dict[str, bytes] = field(default_factory=dict)  # ".post-install" -> content
 
 
 def generate_key(
@@ -133,12 +143,28 @@ def load_key(keys_dir: str | os.PathLike[str], private_path: str | os.PathLike[s
     return _with_public_file(private_key, Path(private_path), keys_dir)
 
 
-def build_apk(info: PackageInfo, files: Mapping[str, bytes], key: SigningKey | None) -> bytes:
-    """A `.apk` holding *files* (relative paths -> content), signed by *key* when given."""
+def build_apk(
+    info: PackageInfo,
+    files: Mapping[str, bytes],
+    key: SigningKey | None,
+    scripts: Mapping[str, bytes] | None = None,
+) -> bytes:
+    """A `.apk` holding *files* (relative paths -> content), signed by *key* when given.
+
+    *scripts* maps install script names (`.post-install`, … see SCRIPT_NAMES) to their content;
+    they follow `.PKGINFO` in the control segment, executable, as abuild writes them.
+    """
     data = _gzip(_data_tar(files, info.builddate))
     size = info.size or sum(len(content) for content in files.values())
     pkginfo = _pkginfo_text(info, size, hashlib.sha256(data).hexdigest())
-    control = _gzip(_tar_entry(_tar_info(".PKGINFO", info.builddate), pkginfo.encode()))
+    control_tar = _tar_entry(_tar_info(".PKGINFO", info.builddate), pkginfo.encode())
+    for name, content in (scripts or {}).items():
+        if name not in SCRIPT_NAMES:
+            raise ValueError(f"unknown install script {name!r}; expected one of {SCRIPT_NAMES}")
+        script_info = _tar_info(name, info.builddate)
+        script_info.mode = 0o755
+        control_tar += _tar_entry(script_info, content)
+    control = _gzip(control_tar)
     signature = _signature_member(key, "RSA", control) if key else b""
     return signature + control + data
 
@@ -181,16 +207,22 @@ def build_index(
 def write_repository(
     repo_dir: str | os.PathLike[str],
     arch: str,
-    packages: Sequence[tuple[PackageInfo, Mapping[str, bytes]]],
+    packages: Sequence[
+        tuple[PackageInfo, Mapping[str, bytes]]
+        | tuple[PackageInfo, Mapping[str, bytes], Mapping[str, bytes]]
+    ],
     key: SigningKey | None,
     algorithm: str = "RSA256",
 ) -> Path:
-    """Write `<repo_dir>/<arch>/<name>-<version>.apk` and the index; return the index path."""
+    """Write `<repo_dir>/<arch>/<name>-<version>.apk` and the index; return the index path.
+
+    Each package is `(info, files)` or `(info, files, scripts)`, as `build_apk` takes them.
+    """
     target = Path(repo_dir) / arch
     target.mkdir(parents=True, exist_ok=True)
     records = []
-    for info, files in packages:
-        apk = build_apk(info, files, key)
+    for info, files, *scripts in packages:
+        apk = build_apk(info, files, key, *scripts)
         _write_atomically(target / f"{info.name}-{info.version}.apk", apk)
         records.append(index_record(info, apk))
     index_path = target / "APKINDEX.tar.gz"
@@ -215,11 +247,17 @@ def read_apk(data: bytes) -> ApkContents:
         info.name.startswith(".SIGN.") for info, _ in _read_tar(signature[0], "signature")
     ):
         raise ValueError("broken apk: the first of 3 gzip members is not a signature")
-    pkginfo = _parse_pkginfo(control)
+    control_files = {info.name: content for info, content in _read_tar(control, "control")}
+    pkginfo = _parse_pkginfo(control_files)
     if pkginfo.get("datahash") != hashlib.sha256(payload).hexdigest():
         raise ValueError("broken apk: datahash does not match the data member")
     entries = [_entry(info, content) for info, content in _read_tar(payload, "data")]
-    return ApkContents(pkginfo, entries, control, bool(signature))
+    scripts = {
+        name: content
+        for name, content in control_files.items()
+        if name in SCRIPT_NAMES and content is not None
+    }
+    return ApkContents(pkginfo, entries, control, bool(signature), scripts)
 
 
 def _with_public_file(
@@ -318,8 +356,7 @@ def _read_tar(member: bytes, what: str) -> list[tuple[tarfile.TarInfo, bytes | N
         raise ValueError(f"broken apk: unreadable {what} tar ({exc})") from None
 
 
-def _parse_pkginfo(control: bytes) -> dict[str, str | list[str]]:
-    files = {info.name: content for info, content in _read_tar(control, "control")}
+def _parse_pkginfo(files: Mapping[str, bytes | None]) -> dict[str, str | list[str]]:
     if files.get(".PKGINFO") is None:
         raise ValueError("broken apk: no .PKGINFO in the control member")
     pkginfo: dict[str, str | list[str]] = {key: [] for key in _LIST_KEYS}
