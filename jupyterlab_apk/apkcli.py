@@ -9,12 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .policy import check_repository_url
+from .policy import PACKAGE_NAME_RE, check_repository_url
 from .versions import is_valid
 
-# apk package names: letters, digits and `+-_.`, not starting with a symbol (so never an
-# option), bounded in length. Provider names (`so:…`, `cmd:…`) are not accepted as requests.
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+_.-]{0,127}$")
 
 # "(1/2) Installing py3-demo (1.0-r0)", "(1/1) Upgrading py3-demo (1.0-r0 -> 1.1-r0)"
 _STEP_RE = re.compile(
@@ -38,7 +35,7 @@ def check_package(spec: str) -> str:
     if not isinstance(spec, str):
         raise RequestError("a package must be given as a string")
     name, sep, version = spec.partition("=")
-    if not _NAME_RE.fullmatch(name):
+    if not PACKAGE_NAME_RE.fullmatch(name):
         raise RequestError(f"{spec[:80]!r} is not a valid apk package name")
     if sep and not is_valid(version):
         raise RequestError(f"{version[:80]!r} is not a valid apk version")

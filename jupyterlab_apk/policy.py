@@ -11,7 +11,7 @@ import platform
 import re
 from pathlib import Path
 
-from traitlets import Bool, Float, Integer, List, TraitError, Unicode, default, validate
+from traitlets import Bool, Dict, Float, Integer, List, TraitError, Unicode, default, validate
 from traitlets.config import LoggingConfigurable
 
 # apk accepts absolute paths and file/http/https URLs as repositories; anything starting with "-"
@@ -19,6 +19,10 @@ from traitlets.config import LoggingConfigurable
 # in a privileged helper, so both are refused outright.
 _REPOSITORY_RE = re.compile(r"^(?:https?://[^\s/]+(?:/\S*)?|file:///\S*|/\S*)$")
 _CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
+
+# apk package names: letters, digits and `+-_.`, not starting with a symbol (so never an
+# option), bounded in length. Provider names (`so:…`, `cmd:…`) are not accepted as requests.
+PACKAGE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9+_.-]{0,127}")
 
 # `platform.machine()` names that differ from apk's arch names.
 _APK_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "i686": "x86", "i386": "x86"}
@@ -136,6 +140,14 @@ class ApkManager(LoggingConfigurable):
         True, config=True, help="Whether users may remove packages. Default: True."
     )
 
+    pip_overrides = Dict(
+        key_trait=Unicode(),
+        value_trait=Unicode(),
+        config=True,
+        help="pip name -> apk package chosen by the administrator for %pip routing, e.g. "
+        "{'opencv-python': 'py3-opencv'}; wins over users' own overrides. Default: {}.",
+    )
+
     fetch_timeout = Float(
         20.0,
         config=True,
@@ -179,6 +191,13 @@ class ApkManager(LoggingConfigurable):
             return [check_repository_url(url) for url in proposal["value"]]
         except ValueError as e:
             raise TraitError(str(e)) from e
+
+    @validate("pip_overrides")
+    def _validate_pip_overrides(self, proposal):
+        for pip_name, apk_name in proposal["value"].items():
+            if not PACKAGE_NAME_RE.fullmatch(apk_name):
+                raise TraitError(f"pip_overrides[{pip_name!r}]: {apk_name!r} is not an apk name")
+        return proposal["value"]
 
     @validate("apk_command")
     def _validate_apk_command(self, proposal):

@@ -10,14 +10,18 @@ import json
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
-from jupyter_server.utils import url_path_join
+from jupyter_server.utils import ensure_async, url_path_join
 from tornado import web
 
 from ._version import __version__
-from .apkcli import RequestError
+from jupyter_client.kernelspec import NoSuchKernel
+
+from .apkcli import RequestError, check_package
 from .catalog import SORTS
 from .installer import Installer, QueueFull
+from .kernels import KernelProbeCache
 from .packages import PackageService
+from .resolver import resolve
 
 AUTH_RESOURCE = "apk"
 NAMESPACE = "jupyterlab-apk"
@@ -25,6 +29,7 @@ MAX_LIMIT = 500
 MAX_QUERY = 200
 MAX_BODY = 64 * 1024  # a job request is a few names; anything larger is refused unread
 MAX_WAIT = 30  # seconds a long-poll may be held
+MAX_REQUIREMENTS = 100
 
 
 class ApkHandler(APIHandler):
@@ -151,6 +156,71 @@ class RefreshHandler(ApkHandler):
         self.write_json([state.to_json() for state in await self.service.refresh()])
 
 
+class ResolveHandler(ApkHandler):
+    @web.authenticated
+    @authorized
+    async def post(self):
+        """Decide apk or pip for pip requirements, for one kernel, without running apk.
+
+        Body: {"requirements": ["numpy>=1.20", ...], "kernel": "<kernelspec name>",
+        "overrides": {"<pip name>": "<apk name>"} (optional, the user's), "install": false}.
+        Returns {"decisions": [{"requirement", "route", "package", "version", "reason"}]},
+        plus "job" (as POST jobs returns it, or null) when "install" is true: one install job
+        for every requirement routed to apk.
+        """
+        body = self.json_body()
+        requirements = body.get("requirements")
+        if (
+            not isinstance(requirements, list)
+            or not all(isinstance(r, str) for r in requirements)
+            or len(requirements) > MAX_REQUIREMENTS
+        ):
+            raise web.HTTPError(
+                400, f"requirements must be a list of at most {MAX_REQUIREMENTS} strings"
+            )
+        overrides = self.user_overrides(body.get("overrides"))
+        manager = self.service.manager
+        # The administrator's choices win over the user's.
+        overrides.update(manager.pip_overrides)
+        kernel = await self.kernel_info(body.get("kernel"))
+        catalog = await self.service.catalog()
+        decisions = resolve(requirements, catalog, kernel, overrides)
+        result = {"decisions": [decision.to_json() for decision in decisions]}
+        if body.get("install"):
+            packages = list(dict.fromkeys(d.package for d in decisions if d.route == "apk"))
+            job = None
+            if packages:
+                try:
+                    job = self.installer.submit(
+                        "install", packages, preview=False, user=self.current_user.username
+                    ).to_json()
+                except QueueFull as e:
+                    raise web.HTTPError(429, str(e)) from e
+            result["job"] = job
+        self.write_json(result)
+
+    @staticmethod
+    def user_overrides(value) -> dict[str, str]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise web.HTTPError(400, "overrides must be an object of pip name -> apk name")
+        try:
+            return {str(pip): check_package(apk) for pip, apk in value.items()}
+        except RequestError as e:
+            raise web.HTTPError(400, f"overrides: {e}") from e
+
+    async def kernel_info(self, name):
+        if not isinstance(name, str) or not name:
+            raise web.HTTPError(400, "kernel must name a kernelspec")
+        try:
+            spec = await ensure_async(self.kernel_spec_manager.get_kernel_spec(name))
+        except NoSuchKernel as e:
+            raise web.HTTPError(400, f"no kernelspec named {name!r}") from e
+        probes: KernelProbeCache = self.settings["jupyterlab_apk_kernel_probes"]
+        return await probes.get(name, spec)
+
+
 class JobsHandler(ApkHandler):
     @web.authenticated
     @authorized
@@ -216,6 +286,7 @@ def setup_routes(web_app, service: PackageService, installer: Installer) -> None
     """Register the handlers under the server's base URL."""
     web_app.settings["jupyterlab_apk_service"] = service
     web_app.settings["jupyterlab_apk_installer"] = installer
+    web_app.settings["jupyterlab_apk_kernel_probes"] = KernelProbeCache(service.manager.root)
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)
     web_app.add_handlers(
         ".*$",
@@ -227,6 +298,7 @@ def setup_routes(web_app, service: PackageService, installer: Installer) -> None
                 (r"packages/(?P<name>[^/]+)", PackageHandler),
                 ("repositories", RepositoriesHandler),
                 ("refresh", RefreshHandler),
+                ("resolve", ResolveHandler),
                 ("jobs", JobsHandler),
                 (r"jobs/(?P<job_id>[0-9a-f]{16})", JobHandler),
             )
