@@ -18,7 +18,7 @@ def load(server_app) -> PackageService:
     manager = ApkManager(config=server_app.config, parent=server_app, log=server_app.log)
     service = PackageService(manager)
     installer = Installer(
-        lambda: apk_options(manager),
+        lambda: apk_options(manager, service.repository_urls),
         history_path=os.path.join(manager.cache_dir, "jobs.jsonl"),
         timeout=manager.job_timeout,
         max_queued=manager.max_queued_jobs,
@@ -39,12 +39,12 @@ def load(server_app) -> PackageService:
     return service
 
 
-def apk_options(manager: ApkManager) -> ApkOptions:
-    """What every apk run shares, from the admin's configuration."""
+def apk_options(manager: ApkManager, repositories: list[str]) -> ApkOptions:
+    """What every apk run shares: the admin's configuration and the repositories in use."""
     return ApkOptions(
         command=tuple(manager.apk_command),
         root=manager.root,
-        repositories=tuple(manager.repositories),
+        repositories=tuple(repositories),
         keys_dir=manager.keys_dir,
         allow_untrusted=manager.allow_untrusted,
     )

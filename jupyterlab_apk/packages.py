@@ -33,6 +33,8 @@ class PackageService:
             fetch_timeout=manager.fetch_timeout,
             log=self.log,
         )
+        # The repositories in use: the administrator's, or a user's choice within the policy.
+        self.repository_urls: list[str] = list(manager.repositories)
         self._states: list[RepositoryState] | None = None
         self._available: dict = {}
         self._read_at = 0.0
@@ -73,11 +75,16 @@ class PackageService:
         assert self._states is not None
         return list(self._states)
 
+    async def use_repositories(self, urls: list[str]) -> list[RepositoryState]:
+        """Switch to a user's repository list (checked by the caller) and re-read."""
+        self.repository_urls = list(urls)
+        return await self.refresh()
+
     async def refresh(self) -> list[RepositoryState]:
         """Re-read every repository (revalidating caches) and rebuild the catalog."""
         async with self._lock:
             previous = {state.url: state for state in self._states or ()}
-            states = await self.reader.read_all(list(self.manager.repositories), previous)
+            states = await self.reader.read_all(list(self.repository_urls), previous)
             self._available = await asyncio.to_thread(self._merge, states)
             self._states = states
             self._read_at = time.monotonic()

@@ -58,6 +58,10 @@ def read_repositories_file(root: str) -> list[str]:
     ]
 
 
+class PolicyError(Exception):
+    """A request the administrator's policy does not allow (HTTP 403)."""
+
+
 class ApkManager(LoggingConfigurable):
     """Server-side configuration and policy of jupyterlab-apk."""
 
@@ -125,8 +129,8 @@ class ApkManager(LoggingConfigurable):
     allowed_repositories = List(
         Unicode(),
         config=True,
-        help="URL prefixes users may choose repositories from. Empty (the default): only "
-        "`repositories`.",
+        help="Repositories users may add when allow_user_repositories is on: exact URLs, or "
+        "prefixes ending in '/' (everything below). Empty (the default): only `repositories`.",
     )
 
     allow_user_repositories = Bool(
@@ -188,9 +192,12 @@ class ApkManager(LoggingConfigurable):
     @validate("repositories", "allowed_repositories")
     def _validate_urls(self, proposal):
         try:
-            return [check_repository_url(url) for url in proposal["value"]]
+            checked = [check_repository_url(url) for url in proposal["value"]]
         except ValueError as e:
             raise TraitError(str(e)) from e
+        if proposal["trait"].name == "allowed_repositories":
+            return list(proposal["value"])  # a trailing "/" marks a prefix: keep it
+        return checked
 
     @validate("pip_overrides")
     def _validate_pip_overrides(self, proposal):
@@ -211,7 +218,34 @@ class ApkManager(LoggingConfigurable):
             raise TraitError(f"{proposal['trait'].name} must be positive")
         return proposal["value"]
 
+    def check_user_repositories(self, urls: list[str]) -> list[str]:
+        """Validate a user's ordered repository list against the policy; return it normalised.
+
+        The administrator's `repositories` are always allowed (a user may reorder or leave some
+        out). Any other URL needs `allow_user_repositories` and a match in
+        `allowed_repositories` (an exact URL, or a prefix ending in "/").
+        Raises ValueError for a malformed URL, PolicyError for one the policy forbids.
+        """
+        checked = [check_repository_url(url) for url in urls]
+        for url in checked:
+            if url in self.repositories:
+                continue
+            if not self.allow_user_repositories:
+                raise PolicyError(
+                    f"{url} is not one of the administrator's repositories, and users may not "
+                    "add repositories"
+                )
+            if not any(_matches(url, allowed) for allowed in self.allowed_repositories):
+                raise PolicyError(f"{url} is outside the repositories the administrator allows")
+        return list(dict.fromkeys(checked))
+
     @property
     def sandboxed(self) -> bool:
         """Whether apk writes to a root other than the system's (demo and tests)."""
         return os.path.realpath(self.root) != "/"
+
+
+def _matches(url: str, allowed: str) -> bool:
+    # "https://mirror/alpine/" allows everything below it; without the slash only itself, so
+    # that "https://mirror/alpine" does not allow "https://mirror/alpine-evil".
+    return url == allowed.rstrip("/") or (allowed.endswith("/") and url.startswith(allowed))

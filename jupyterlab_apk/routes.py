@@ -21,6 +21,7 @@ from .catalog import SORTS
 from .installer import Installer, QueueFull
 from .kernels import KernelProbeCache
 from .packages import PackageService
+from .policy import PolicyError
 from .resolver import resolve
 
 AUTH_RESOURCE = "apk"
@@ -95,7 +96,12 @@ class SettingsHandler(ApkHandler):
                 "arch": manager.arch,
                 "root": manager.root,
                 "demo_mode": manager.sandboxed,
-                "repositories": list(manager.repositories),
+                "repositories": list(self.service.repository_urls),
+                "policy": {
+                    "repositories": list(manager.repositories),
+                    "allowed_repositories": list(manager.allowed_repositories),
+                    "allow_user_repositories": manager.allow_user_repositories,
+                },
                 "allow_untrusted": manager.allow_untrusted,
                 "allow_remove": manager.allow_remove,
                 "allow_user_repositories": manager.allow_user_repositories,
@@ -146,6 +152,24 @@ class RepositoriesHandler(ApkHandler):
     async def get(self):
         """[{"url", "status", "message", "packages", "refreshed"}, ...] in configured order."""
         self.write_json([state.to_json() for state in await self.service.repositories()])
+
+    @web.authenticated
+    @authorized
+    async def put(self):
+        """Use the user's repositories: {"repositories": [url, ...]} in order (from the
+        settings editor). 400 for a malformed URL, 403 for one outside the policy; answers
+        like GET after re-reading them."""
+        urls = self.json_body().get("repositories")
+        if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
+            raise web.HTTPError(400, "repositories must be a list of URLs")
+        try:
+            checked = self.service.manager.check_user_repositories(urls)
+        except PolicyError as e:
+            raise web.HTTPError(403, str(e)) from e
+        except ValueError as e:
+            raise web.HTTPError(400, str(e)) from e
+        states = await self.service.use_repositories(checked)
+        self.write_json([state.to_json() for state in states])
 
 
 class RefreshHandler(ApkHandler):

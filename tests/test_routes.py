@@ -182,6 +182,7 @@ async def test_bad_parameters_get_400_with_a_message(jp_fetch, params, message):
         ("GET", "packages/py3-numpy"),
         ("GET", "repositories"),
         ("POST", "refresh"),
+        ("PUT", "repositories"),
     ],
 )
 async def test_every_endpoint_requires_authentication(jp_fetch, method, path):
@@ -190,7 +191,34 @@ async def test_every_endpoint_requires_authentication(jp_fetch, method, path):
             "jupyterlab-apk",
             *path.split("/"),
             method=method,
-            body="{}" if method == "POST" else None,
+            body="{}" if method in ("POST", "PUT") else None,
             headers={"Authorization": ""},  # replaces the test token
         )
     assert e.value.code == 403
+
+
+async def test_user_repositories_within_the_policy(jp_fetch, get, repos):
+    body = json.dumps({"repositories": [repos[0]]})
+    response = await jp_fetch("jupyterlab-apk", "repositories", method="PUT", body=body)
+    assert [s["url"] for s in json.loads(response.body)] == [repos[0]]
+    assert (await get("settings"))["repositories"] == [repos[0]]
+    assert (await get("settings"))["policy"]["repositories"] == repos
+    assert [s["url"] for s in await get("repositories")] == [repos[0]]
+
+
+@pytest.mark.parametrize(
+    ("repositories", "code", "message"),
+    [
+        (["https://evil.example/alpine"], 403, "users may not add repositories"),
+        (["-X http://evil"], 400, "starts with '-'"),
+        (["/srv/a b"], 400, "whitespace"),
+        ("https://mirror", 400, "must be a list"),
+    ],
+)
+async def test_user_repositories_outside_the_policy(jp_fetch, get, repos, repositories, code, message):
+    with pytest.raises(HTTPClientError) as e:
+        body = json.dumps({"repositories": repositories})
+        await jp_fetch("jupyterlab-apk", "repositories", method="PUT", body=body)
+    assert e.value.code == code
+    assert message in json.loads(e.value.response.body)["message"]
+    assert (await get("settings"))["repositories"] == repos  # nothing changed
