@@ -2,7 +2,7 @@
 # Set everything up (idempotent), then run every suite: pytest, jest and the Galata UI tests.
 # Ends with one line "N passed, N failed" that adds up all suites.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 bash scripts/setup.sh || exit 1
 export PATH=$PWD/.venv/bin:$PATH
 reports=$PWD/build/reports
