@@ -16,12 +16,20 @@ import {
   showErrorMessage
 } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
+import { JobAction } from './api';
 import { CatalogModel, isCatalogFilter } from './catalog/model';
 import { CatalogPanel } from './catalog/panel';
 import { apkIcon } from './icons';
+import { runJob } from './jobs/actions';
+import { JobsModel } from './jobs/model';
+import { JobNotifier } from './jobs/notifications';
+import { JobsStatus } from './jobs/statusbar';
+import { IApkJobs } from './tokens';
 import { PACKAGE_VERSION } from './version';
 
 /**
@@ -31,7 +39,37 @@ namespace CommandIDs {
   export const openCatalog = 'apk:open-catalog';
 
   export const refreshCatalog = 'apk:refresh-catalog';
+
+  export const installPackages = 'apk:install-packages';
+
+  export const upgradePackages = 'apk:upgrade-packages';
+
+  export const removePackages = 'apk:remove-packages';
 }
+
+/**
+ * The commands that run a job, by action.
+ */
+const JOB_COMMANDS: ReadonlyArray<[JobAction, string]> = [
+  ['install', CommandIDs.installPackages],
+  ['upgrade', CommandIDs.upgradePackages],
+  ['remove', CommandIDs.removePackages]
+];
+
+/**
+ * The arguments of the job commands, for `describedBy`.
+ */
+const PACKAGES_ARGS_SCHEMA = {
+  type: 'object',
+  properties: {
+    packages: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'The apk package names'
+    }
+  },
+  required: ['packages']
+} as const;
 
 /**
  * The id of the catalog plugin, which is also its settings schema's id.
@@ -46,23 +84,49 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
   description:
     'A left sidebar panel listing the prebuilt packages of the configured Alpine apk repositories.',
   autoStart: true,
-  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry, ITranslator],
+  optional: [
+    ICommandPalette,
+    ILayoutRestorer,
+    ISettingRegistry,
+    ITranslator,
+    IApkJobs
+  ],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    jobs: IApkJobs | null
   ): void => {
     translator = translator ?? nullTranslator;
     const trans = translator.load('jupyterlab_apk');
     const { commands, shell } = app;
+    let confirmSingleInstall = true;
 
     const model = new CatalogModel({
       serverSettings: app.serviceManager.serverSettings,
       translator
     });
-    const panel = new CatalogPanel({ model, translator });
+    const panel = new CatalogPanel({
+      model,
+      translator,
+      jobs,
+      onAction: jobs
+        ? (action, packages) =>
+            commands
+              .execute(JOB_COMMANDS.find(([a]) => a === action)![1], {
+                packages: [...packages]
+              })
+              .then(
+                entry => entry !== null,
+                reason => {
+                  console.error(`apk ${action} failed to start`, reason);
+                  return false;
+                }
+              )
+        : null
+    });
     if (restorer) {
       restorer.add(panel, 'jupyterlab-apk-catalog');
     }
@@ -125,6 +189,48 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    if (jobs) {
+      const labels: Record<JobAction, string> = {
+        install: trans.__('Install Packages'),
+        upgrade: trans.__('Upgrade Packages'),
+        remove: trans.__('Remove Packages')
+      };
+      for (const [action, id] of JOB_COMMANDS) {
+        commands.addCommand(id, {
+          label: labels[action],
+          caption: trans.__(
+            'Run apk on the packages given, after showing what it will do'
+          ),
+          describedBy: { args: PACKAGES_ARGS_SCHEMA },
+          execute: async (args: ReadonlyPartialJSONObject) => {
+            const packages = Private.packagesArgument(args);
+            return runJob({
+              model: jobs,
+              action,
+              packages,
+              confirm: runJob.needsConfirmation(
+                action,
+                packages,
+                confirmSingleInstall
+              ),
+              installedVersion: name =>
+                model.packages.find(pkg => pkg.name === name)
+                  ?.installed_version ?? null,
+              trans
+            });
+          }
+        });
+      }
+      // The rows and the open details show installed versions: a job changes them.
+      jobs.jobChanged.connect((_, change) => {
+        if (change.type === 'ended' && !change.entry.job.preview) {
+          model.reload().catch(reason => {
+            console.error('Failed to reload the apk package catalog', reason);
+          });
+        }
+      });
+    }
+
     if (palette) {
       const category = trans.__('Prebuilt Packages');
       palette.addItem({ command: CommandIDs.openCatalog, category });
@@ -137,6 +243,8 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
         if (isCatalogFilter(filter)) {
           model.filter = filter;
         }
+        confirmSingleInstall =
+          settings.get('confirmSingleInstall').composite !== false;
       };
       settingRegistry
         .load(CATALOG_PLUGIN_ID)
@@ -175,4 +283,76 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [catalogPlugin];
+/**
+ * The install queue: follows apk jobs, reports them in notifications and in
+ * the status bar, and provides them to the sidebar.
+ */
+const jobsPlugin: JupyterFrontEndPlugin<IApkJobs> = {
+  id: 'jupyterlab-apk:jobs',
+  description:
+    'The queue of apk jobs: progress in notifications and in the status bar, and a notice when a kernel needs a restart.',
+  autoStart: true,
+  provides: IApkJobs,
+  optional: [IStatusBar, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    statusBar: IStatusBar | null,
+    translator: ITranslator | null
+  ): IApkJobs => {
+    translator = translator ?? nullTranslator;
+    const trans = translator.load('jupyterlab_apk');
+    const jobs = new JobsModel({
+      serverSettings: app.serviceManager.serverSettings,
+      translator
+    });
+    new JobNotifier({
+      model: jobs,
+      trans,
+      serviceManager: app.serviceManager
+    });
+    if (statusBar) {
+      const item = new JobsStatus({
+        model: jobs,
+        trans,
+        onClick: () => {
+          if (app.commands.hasCommand(CommandIDs.openCatalog)) {
+            void app.commands.execute(CommandIDs.openCatalog);
+          }
+        }
+      });
+      statusBar.registerStatusItem(jobsPlugin.id, {
+        item,
+        align: 'left',
+        rank: 100,
+        isActive: () => jobs.hasActive,
+        activeStateChanged: jobs.stateChanged
+      });
+    }
+    // Jobs started before a reload (or in another tab) are still the server's.
+    void jobs.restore();
+    return jobs;
+  }
+};
+
+/**
+ * Module-private helpers.
+ */
+namespace Private {
+  /**
+   * The `packages` argument of a job command.
+   *
+   * @throws When it is not a list of strings.
+   */
+  export function packagesArgument(args: ReadonlyPartialJSONObject): string[] {
+    const packages = args['packages'];
+    if (
+      !Array.isArray(packages) ||
+      !packages.every(name => typeof name === 'string')
+    ) {
+      throw new Error('packages must be a list of package names');
+    }
+    return packages as string[];
+  }
+}
+
+export default [jobsPlugin, catalogPlugin];

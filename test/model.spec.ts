@@ -602,11 +602,78 @@ describe('CatalogModel', () => {
           demo_mode: true,
           demo_message: 'sandbox',
           arch: 'aarch64',
-          repositories: []
+          repositories: [],
+          allow_remove: false
         });
       const info = await model.fetchServerInfo();
       expect(info.demo_mode).toBe(true);
       expect(model.serverInfo?.arch).toBe('aarch64');
+    });
+  });
+
+  describe('#checked', () => {
+    it('keeps the checked names in order and emits only on change', () => {
+      model = new TestModel();
+      let emitted = 0;
+      model.stateChanged.connect(() => emitted++);
+      model.setChecked('pkg-002', true);
+      model.setChecked('pkg-001', true);
+      model.setChecked('pkg-001', true);
+      expect(model.checked).toEqual(['pkg-002', 'pkg-001']);
+      expect(emitted).toBe(2);
+      model.setChecked('pkg-002', false);
+      model.setChecked('pkg-002', false);
+      expect(model.checked).toEqual(['pkg-001']);
+      expect(emitted).toBe(3);
+      model.clearChecked();
+      model.clearChecked();
+      expect(model.checked).toEqual([]);
+      expect(emitted).toBe(4);
+    });
+  });
+
+  describe('#reload', () => {
+    it('fetches the rows loaded and the open details again, in place', async () => {
+      model = await initialized({ filter: 'all' });
+      await model.loadMore();
+      expect(model.packages).toHaveLength(100);
+      await model.select('pkg-001');
+      model.catalog[1] = { ...model.catalog[1], installed_version: '1.2.3-r0' };
+      model.queries = [];
+      model.detailRequests = [];
+      let loading = false;
+      model.stateChanged.connect(() => {
+        loading = loading || model.isLoading;
+      });
+      await model.reload();
+      expect(model.queries).toEqual([{ limit: 100, offset: 0 }]);
+      expect(model.detailRequests).toEqual(['pkg-001']);
+      expect(loading).toBe(false);
+      expect(model.packages).toHaveLength(100);
+      expect(model.packages[1].installed_version).toBe('1.2.3-r0');
+      expect(model.details?.installed_version).toBe('1.2.3-r0');
+      expect(model.selected).toBe('pkg-001');
+    });
+
+    it('loses to a search started meanwhile', async () => {
+      model = await initialized({ filter: 'all' });
+      const page = deferred<IPackageList>();
+      model.packagesHandler = () => page.promise;
+      const reloading = model.reload();
+      model.packagesHandler = query =>
+        Promise.resolve(answer(model.catalog, query));
+      model.query = 'pkg-01';
+      await settled(model);
+      page.resolve({ total: 1, packages: [makePackage(99)] });
+      await reloading;
+      expect(model.packages.map(pkg => pkg.name)).toContain('pkg-012');
+      expect(model.packages.map(pkg => pkg.name)).not.toContain('pkg-099');
+    });
+
+    it('does nothing before initialize', async () => {
+      model = new TestModel();
+      await model.reload();
+      expect(model.queries).toEqual([]);
     });
   });
 

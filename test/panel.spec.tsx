@@ -4,9 +4,17 @@
 import { nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import { IPackageList, IRepository } from '../src/api';
+import { IPackageList, IRepository, JobAction } from '../src/api';
 import { CatalogPanel, PANEL_ID } from '../src/catalog/panel';
-import { deferred, responseError, TestModel, waitFor } from './utils';
+import { JobsModel } from '../src/jobs/model';
+import {
+  deferred,
+  FakeJobServer,
+  responseError,
+  sleep,
+  TestModel,
+  waitFor
+} from './utils';
 
 /**
  * Set an input's or select's value the way a user does, so React sees it.
@@ -343,12 +351,190 @@ describe('CatalogPanel', () => {
         demo_mode: true,
         demo_message: null,
         arch: 'x86_64',
-        repositories: []
+        repositories: [],
+        allow_remove: true
       });
     await model.fetchServerInfo();
     await waitFor(() => panel.node.querySelector('.jp-ApkPanel-demo') !== null);
     expect(
       panel.node.querySelector('.jp-ApkPanel-demo')!.textContent
     ).toContain('demo mode: installs go to a sandbox root, not the system');
+  });
+});
+
+describe('CatalogPanel with jobs', () => {
+  let model: TestModel;
+  let server: FakeJobServer;
+  let jobs: JobsModel;
+  let panel: CatalogPanel;
+  let actions: [JobAction, ReadonlyArray<string>][];
+  let declined = false;
+
+  async function open(allowRemove = true): Promise<void> {
+    model = new TestModel({ filter: 'all' });
+    model.settingsHandler = () =>
+      Promise.resolve({
+        version: '0.1.0',
+        demo_mode: false,
+        demo_message: null,
+        arch: 'x86_64',
+        repositories: [],
+        allow_remove: allowRemove
+      });
+    server = new FakeJobServer();
+    jobs = new JobsModel({ serverSettings: server.settings });
+    actions = [];
+    declined = false;
+    panel = new CatalogPanel({
+      model,
+      translator: nullTranslator,
+      jobs,
+      onAction: (action, packages) => {
+        actions.push([action, packages]);
+        return Promise.resolve(!declined);
+      }
+    });
+    Widget.attach(panel, document.body);
+    await model.fetchServerInfo();
+    await model.initialize();
+    await waitFor(() => rows(panel).length === 50);
+  }
+
+  function row(name: string): HTMLElement {
+    return panel.node.querySelector<HTMLElement>(
+      `li.jp-ApkPanel-entry[data-package="${name}"]`
+    )!;
+  }
+
+  afterEach(() => {
+    panel?.dispose();
+    jobs?.dispose();
+    model?.dispose();
+  });
+
+  it('offers Install, Upgrade and Remove as each row allows', async () => {
+    await open();
+    // pkg-001: not installed; pkg-005: installed; pkg-010: installed and upgradable.
+    const buttons = (name: string) =>
+      Array.from(row(name).querySelectorAll('button.jp-ApkPanel-action')).map(
+        button => button.classList[1]
+      );
+    expect(buttons('pkg-001')).toEqual(['jp-ApkPanel-install']);
+    expect(buttons('pkg-005')).toEqual(['jp-ApkPanel-remove']);
+    expect(buttons('pkg-010')).toEqual([
+      'jp-ApkPanel-upgrade',
+      'jp-ApkPanel-remove'
+    ]);
+    expect(
+      row('pkg-005').querySelector('.jp-ApkPanel-installedBadge')
+    ).not.toBeNull();
+    expect(row('pkg-005').dataset.installedVersion).toBe('1.2.3-r0');
+    expect(
+      row('pkg-001').querySelector('.jp-ApkPanel-installedBadge')
+    ).toBeNull();
+    expect(row('pkg-001').dataset.installedVersion).toBeUndefined();
+
+    row('pkg-010')
+      .querySelector<HTMLButtonElement>('.jp-ApkPanel-upgrade')!
+      .click();
+    row('pkg-001')
+      .querySelector<HTMLButtonElement>('.jp-ApkPanel-install')!
+      .click();
+    expect(actions).toEqual([
+      ['upgrade', ['pkg-010']],
+      ['install', ['pkg-001']]
+    ]);
+    // The buttons do not select the row.
+    expect(model.selected).toBeNull();
+  });
+
+  it('hides Remove when the administrator does not allow it', async () => {
+    await open(false);
+    expect(row('pkg-005').querySelector('.jp-ApkPanel-remove')).toBeNull();
+    expect(row('pkg-010').querySelector('.jp-ApkPanel-upgrade')).not.toBeNull();
+  });
+
+  it('installs the checked packages in one job', async () => {
+    await open();
+    expect(panel.node.querySelector('.jp-ApkPanel-installSelected')).toBeNull();
+    const check = (name: string) =>
+      row(name).querySelector<HTMLInputElement>('input.jp-ApkPanel-select')!;
+    expect(check('pkg-005').disabled).toBe(true);
+    check('pkg-001').click();
+    check('pkg-002').click();
+    await waitFor(
+      () => panel.node.querySelector('.jp-ApkPanel-installSelected') !== null
+    );
+    expect(model.checked).toEqual(['pkg-001', 'pkg-002']);
+    expect(row('pkg-001').classList).toContain('jp-mod-checked');
+    expect(model.selected).toBeNull();
+    expect(
+      panel.node.querySelector('.jp-ApkPanel-selectionCount')!.textContent
+    ).toBe('2 selected');
+    panel.node
+      .querySelector<HTMLButtonElement>('.jp-ApkPanel-installSelected')!
+      .click();
+    expect(actions).toEqual([['install', ['pkg-001', 'pkg-002']]]);
+    await waitFor(() => model.checked.length === 0);
+    await waitFor(
+      () => panel.node.querySelector('.jp-ApkPanel-installSelected') === null
+    );
+    expect(check('pkg-001').checked).toBe(false);
+  });
+
+  it('keeps the rows checked when the job is declined', async () => {
+    await open();
+    declined = true;
+    row('pkg-001')
+      .querySelector<HTMLInputElement>('input.jp-ApkPanel-select')!
+      .click();
+    await waitFor(
+      () => panel.node.querySelector('.jp-ApkPanel-installSelected') !== null
+    );
+    panel.node
+      .querySelector<HTMLButtonElement>('.jp-ApkPanel-installSelected')!
+      .click();
+    await waitFor(() => actions.length === 1);
+    await sleep(10);
+    expect(model.checked).toEqual(['pkg-001']);
+  });
+
+  it("shows a running job's progress in its rows, until it ends", async () => {
+    await open();
+    const { id } = await jobs.submit('install', ['pkg-001', 'pkg-002']);
+    await waitFor(() => row('pkg-001').classList.contains('jp-mod-installing'));
+    expect(row('pkg-002').classList).toContain('jp-mod-installing');
+    expect(row('pkg-003').classList).not.toContain('jp-mod-installing');
+    expect(row('pkg-001').querySelector('.jp-ApkPanel-install')).toBeNull();
+    expect(
+      row('pkg-001').querySelector('.jp-ApkPanel-jobState')!.textContent
+    ).toBe('queued');
+    await waitFor(() => server.isHolding(id));
+    server.update(id, { state: 'running', progress: 0.5 });
+    await waitFor(
+      () =>
+        row('pkg-001').querySelector('.jp-ApkPanel-jobState')?.textContent ===
+        'installing 50%'
+    );
+    const bar = row('pkg-001').querySelector<HTMLElement>(
+      '.jp-ApkPanel-progressBar'
+    )!;
+    expect(bar.style.width).toBe('50%');
+    await waitFor(() => server.isHolding(id));
+    server.update(id, { state: 'done', progress: 1 });
+    await waitFor(
+      () => !row('pkg-001').classList.contains('jp-mod-installing')
+    );
+    expect(row('pkg-001').querySelector('.jp-ApkPanel-progress')).toBeNull();
+  });
+
+  it('lists the jobs in their own section', async () => {
+    await open();
+    expect(panel.jobsSection).not.toBeNull();
+    expect(panel.node.querySelector('.jp-ApkJobs-section')).not.toBeNull();
+    expect(panel.jobsSection!.title.label).toBe('Jobs');
+    await jobs.submit('install', ['pkg-001']);
+    await waitFor(() => panel.node.querySelector('.jp-ApkJobs-job') !== null);
+    expect(panel.jobsSection!.title.label).toBe('Jobs (1 running)');
   });
 });

@@ -14,6 +14,8 @@ import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import plugins from '../src/index';
+import { JobsModel } from '../src/jobs/model';
+import { IApkJobs } from '../src/tokens';
 import { answer, makePackage, sleep, waitFor } from './utils';
 
 jest.mock('@jupyterlab/apputils', () => ({
@@ -60,7 +62,8 @@ function fakeServer(version: string): {
           demo_mode: false,
           demo_message: null,
           arch: 'x86_64',
-          repositories: repositories.map(repository => repository.url)
+          repositories: repositories.map(repository => repository.url),
+          allow_remove: true
         };
       } else if (route === 'packages') {
         body = answer(catalog, {
@@ -73,6 +76,32 @@ function fakeServer(version: string): {
         });
       } else if (route === 'repositories' || route === 'refresh') {
         body = repositories;
+      } else if (route === 'jobs' && request.method === 'GET') {
+        body = [];
+      } else if (route === 'jobs' && request.method === 'POST') {
+        const data = await request.clone().json();
+        return new Response(
+          JSON.stringify({
+            id: '00000000000000aa',
+            state: 'queued',
+            revision: 0,
+            log: '',
+            log_length: 0,
+            progress: 0,
+            plan: null,
+            installed: [],
+            created: '2026-01-01T00:00:00+00:00',
+            ...data
+          }),
+          { status: 202 }
+        );
+      } else if (route.startsWith('jobs/')) {
+        // Held, as the server holds a long-poll while nothing changes.
+        return new Promise<Response>((_, reject) => {
+          request.signal.addEventListener('abort', () =>
+            reject(new DOMException('aborted', 'AbortError'))
+          );
+        });
       } else {
         return new Response(JSON.stringify({ message: 'no route' }), {
           status: 404
@@ -85,12 +114,26 @@ function fakeServer(version: string): {
 }
 
 /**
- * Activate the catalog plugin against a fake application.
+ * The jobs models the plugins created, disposed after each test.
+ */
+const models: (JobsModel | null)[] = [];
+
+/**
+ * The plugin with an id.
+ */
+function plugin(id: string) {
+  return plugins.find(item => item.id === id)!;
+}
+
+/**
+ * Activate the jobs plugin, then the catalog plugin, against a fake application.
  */
 function activate(options: {
   version?: string;
   defaultFilter?: string;
+  confirmSingleInstall?: boolean;
   palette?: boolean;
+  jobs?: boolean;
 }) {
   const server = fakeServer(options.version ?? PACKAGE_VERSION);
   const commands = new CommandRegistry();
@@ -107,21 +150,46 @@ function activate(options: {
   const palette = { addItem: jest.fn() };
   const changed = new Signal<unknown, void>({});
   const settings = {
-    get: jest.fn(() => ({ composite: options.defaultFilter ?? 'python' })),
+    get: jest.fn((key: string) => ({
+      composite:
+        key === 'defaultFilter'
+          ? (options.defaultFilter ?? 'python')
+          : (options.confirmSingleInstall ?? true)
+    })),
     changed
   };
   const registry = {
     load: jest.fn(() => Promise.resolve(settings))
   } as unknown as ISettingRegistry;
-  const plugin = plugins[0];
-  void plugin.activate(
+  const statusBar = { registerStatusItem: jest.fn() };
+  const jobs =
+    options.jobs === false
+      ? null
+      : (plugin('jupyterlab-apk:jobs').activate(
+          app,
+          statusBar,
+          null
+        ) as JobsModel);
+  models.push(jobs);
+  void plugin('jupyterlab-apk:catalog').activate(
     app,
     options.palette === false ? null : (palette as unknown as ICommandPalette),
     null,
     registry,
-    null
+    null,
+    jobs
   );
-  return { app, commands, shell, palette, added, server, registry };
+  return {
+    app,
+    commands,
+    shell,
+    palette,
+    added,
+    server,
+    registry,
+    statusBar,
+    jobs
+  };
 }
 
 describe('jupyterlab-apk:catalog', () => {
@@ -131,17 +199,87 @@ describe('jupyterlab-apk:catalog', () => {
     while (attached.length) {
       attached.pop()!.dispose();
     }
+    while (models.length) {
+      models.pop()?.dispose();
+    }
     (showErrorMessage as jest.Mock).mockClear();
   });
 
-  it('has the documented id', () => {
-    expect(plugins.map(plugin => plugin.id)).toEqual([
-      'jupyterlab-apk:catalog'
+  it('has the documented ids', () => {
+    expect(plugins.map(item => item.id).sort()).toEqual([
+      'jupyterlab-apk:catalog',
+      'jupyterlab-apk:jobs'
     ]);
+    expect(plugin('jupyterlab-apk:jobs').provides).toBe(IApkJobs);
+    expect(plugin('jupyterlab-apk:catalog').optional).toContain(IApkJobs);
+  });
+
+  it('shows the jobs in the status bar only while one is queued or running', () => {
+    const { statusBar, jobs } = activate({});
+    expect(statusBar.registerStatusItem).toHaveBeenCalledTimes(1);
+    const [id, item] = statusBar.registerStatusItem.mock.calls[0];
+    expect(id).toBe('jupyterlab-apk:jobs');
+    expect(item.item.hasClass('jp-ApkJobs-status')).toBe(true);
+    expect(item.isActive()).toBe(false);
+    expect(item.activeStateChanged).toBe(jobs!.stateChanged);
+  });
+
+  it('restores the recent jobs at start', async () => {
+    const { server, jobs } = activate({});
+    await waitFor(() =>
+      server.requests.some(
+        request =>
+          request.method === 'GET' &&
+          new URL(request.url).pathname === '/jupyterlab-apk/jobs'
+      )
+    );
+  });
+
+  it('adds the job commands, which skip the confirmation of a single install when set', async () => {
+    const { commands, server, jobs, added } = activate({
+      confirmSingleInstall: false
+    });
+    attached.push(added[0]);
+    for (const id of [
+      'apk:install-packages',
+      'apk:upgrade-packages',
+      'apk:remove-packages'
+    ]) {
+      expect(commands.hasCommand(id)).toBe(true);
+      expect(commands.label(id)).toMatch(/Packages$/);
+    }
+    await sleep(10);
+    await commands.execute('apk:install-packages', {
+      packages: ['py3-a']
+    });
+    const posts = server.requests.filter(request => request.method === 'POST');
+    expect(posts).toHaveLength(1);
+    expect(await posts[0].json()).toEqual({
+      action: 'install',
+      packages: ['py3-a'],
+      preview: false
+    });
+    expect(jobs!.hasActive).toBe(true);
+    await expect(
+      commands.execute('apk:install-packages', { packages: 'py3-a' })
+    ).rejects.toThrow('packages must be a list');
+  });
+
+  it('has no job commands and no row actions without the jobs plugin', async () => {
+    const { commands, added } = activate({ jobs: false });
+    expect(commands.hasCommand('apk:install-packages')).toBe(false);
+    const panel = added[0];
+    attached.push(panel);
+    Widget.attach(panel, document.body);
+    await waitFor(
+      () => panel.node.querySelectorAll('.jp-ApkPanel-entry').length > 0
+    );
+    expect(panel.node.querySelector('.jp-ApkPanel-install')).toBeNull();
+    expect(panel.node.querySelector('.jp-ApkJobs-section')).toBeNull();
   });
 
   it('adds the panel to the left area and both commands to the palette', () => {
-    const { commands, shell, palette, added } = activate({});
+    const { commands, shell, palette, added, jobs } = activate({});
     expect(shell.add).toHaveBeenCalledTimes(1);
     expect(shell.add.mock.calls[0][1]).toBe('left');
     expect(added[0].id).toBe('jp-apk-panel');

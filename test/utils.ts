@@ -9,12 +9,15 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IJob,
   IPackage,
   IPackageDetails,
   IPackageList,
   IPackageQuery,
   IRepository,
-  IServerSettings
+  IServerSettings,
+  isTerminalState,
+  JobAction
 } from '../src/api';
 import { CatalogModel } from '../src/catalog/model';
 
@@ -202,7 +205,8 @@ export class TestModel extends CatalogModel {
       demo_mode: false,
       demo_message: null,
       arch: 'x86_64',
-      repositories: this.repositoriesList.map(repository => repository.url)
+      repositories: this.repositoriesList.map(repository => repository.url),
+      allow_remove: true
     });
 
   protected fetchPackages(
@@ -231,4 +235,235 @@ export class TestModel extends CatalogModel {
   protected fetchServerSettings(): Promise<IServerSettings> {
     return this.settingsHandler();
   }
+}
+
+/**
+ * A job of the fake server, with its whole log.
+ */
+interface IFakeJob extends IJob {
+  fullLog: string;
+}
+
+/**
+ * A fake of the server's job API (`jobs`, `jobs/<id>`) behind
+ * `ServerConnection.ISettings.fetch`: jobs only change when a test says so,
+ * and long-polls are held until then, as the server holds them.
+ */
+export class FakeJobServer {
+  /**
+   * The server settings whose fetch this server answers.
+   */
+  readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings(
+    {
+      baseUrl: 'http://localhost/',
+      fetch: (input: RequestInfo | URL) => this._fetch(input as Request)
+    }
+  );
+
+  /**
+   * Every request, in order (method and URL).
+   */
+  requests: { method: string; url: URL; body: string }[] = [];
+
+  /**
+   * While set, every request fails as when the server is gone.
+   */
+  down = false;
+
+  /**
+   * While set, long-polls are never answered (a proxy swallowing them).
+   */
+  hang = false;
+
+  /**
+   * How long a long-poll is held without a change, in milliseconds.
+   */
+  holdMs = 50;
+
+  /**
+   * Answer `POST jobs` with this status and message instead of queueing.
+   */
+  postError: { status: number; message: string } | null = null;
+
+  /**
+   * The requests for one job's URL.
+   */
+  jobRequests(id: string): URL[] {
+    return this.requests
+      .filter(request => request.url.pathname.endsWith(`/jobs/${id}`))
+      .map(request => request.url);
+  }
+
+  /**
+   * Add a job as if another client had submitted it.
+   */
+  add(fields: Partial<IJob> & { action: JobAction; packages: string[] }): IJob {
+    const id = (this._next++).toString(16).padStart(16, '0');
+    const job: IFakeJob = {
+      id,
+      preview: false,
+      state: 'queued',
+      plan: null,
+      progress: 0,
+      log: '',
+      log_length: 0,
+      exit_code: null,
+      error: null,
+      problems: [],
+      installed: [],
+      user: 'tester',
+      created: new Date(Date.UTC(2026, 0, 1, 0, 0, this._next)).toISOString(),
+      started: null,
+      finished: null,
+      revision: 0,
+      fullLog: fields.log ?? '',
+      ...fields
+    };
+    job.log_length = job.fullLog.length;
+    this._jobs.set(id, job);
+    return this._view(job, 0);
+  }
+
+  /**
+   * Change a job: apply `fields`, append to its log, bump its revision and
+   * answer the long-polls waiting for it.
+   */
+  update(id: string, fields: Partial<IJob>, log = ''): void {
+    const job = this._jobs.get(id)!;
+    Object.assign(job, fields);
+    job.fullLog += log;
+    job.log_length = job.fullLog.length;
+    job.revision++;
+    this._wake(id);
+  }
+
+  /**
+   * Drop a job, as if the server's history had been deleted.
+   */
+  forget(id: string): void {
+    this._jobs.delete(id);
+  }
+
+  /**
+   * A job as the server holds it.
+   */
+  job(id: string): IJob {
+    return this._view(this._jobs.get(id)!, 0);
+  }
+
+  /**
+   * Whether a long-poll for the job is being held now.
+   */
+  isHolding(id: string): boolean {
+    return (this._waiters.get(id) ?? []).length > 0;
+  }
+
+  private async _fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const body = request.method === 'POST' ? await request.text() : '';
+    this.requests.push({ method: request.method, url, body });
+    if (this.down) {
+      throw new TypeError('Failed to fetch');
+    }
+    const route = url.pathname.replace('/jupyterlab-apk/', '');
+    if (route === 'jobs' && request.method === 'GET') {
+      const jobs = Array.from(this._jobs.values())
+        .reverse()
+        .map(job => this._view(job, job.fullLog.length));
+      return FakeJobServer._json(jobs);
+    }
+    if (route === 'jobs' && request.method === 'POST') {
+      if (this.postError) {
+        return FakeJobServer._json(
+          { message: this.postError.message },
+          this.postError.status
+        );
+      }
+      const data = JSON.parse(body);
+      const job = this.add({
+        action: data.action,
+        packages: data.packages,
+        preview: data.preview
+      });
+      return FakeJobServer._json(job, 202);
+    }
+    const match = /^jobs\/([0-9a-f]+)$/.exec(route);
+    const job = match ? this._jobs.get(match[1]) : undefined;
+    if (!job) {
+      return FakeJobServer._json({ message: 'no such job' }, 404);
+    }
+    if (request.method === 'DELETE') {
+      if (job.state === 'queued') {
+        this.update(job.id, {
+          state: 'cancelled',
+          error: 'cancelled before it started'
+        });
+      }
+      return FakeJobServer._json(this._view(job, job.fullLog.length));
+    }
+    const since = url.searchParams.get('since');
+    const wait = url.searchParams.get('wait');
+    if (since !== null && wait !== null && !isTerminalState(job.state)) {
+      await this._hold(job, Number(since), request.signal);
+    }
+    const offset = Number(url.searchParams.get('log_offset') ?? 0);
+    return FakeJobServer._json(this._view(job, offset));
+  }
+
+  private _hold(
+    job: IFakeJob,
+    since: number,
+    signal: AbortSignal
+  ): Promise<void> {
+    if (job.revision > since) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const waiters = this._waiters.get(job.id) ?? [];
+      const waiter = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', abort);
+        resolve();
+      };
+      const abort = () => {
+        clearTimeout(timer);
+        this._waiters.set(
+          job.id,
+          (this._waiters.get(job.id) ?? []).filter(item => item !== waiter)
+        );
+        reject(new DOMException('The operation was aborted.', 'AbortError'));
+      };
+      const timer = this.hang
+        ? undefined
+        : setTimeout(() => {
+            this._waiters.set(
+              job.id,
+              (this._waiters.get(job.id) ?? []).filter(item => item !== waiter)
+            );
+            waiter();
+          }, this.holdMs);
+      signal.addEventListener('abort', abort);
+      waiters.push(waiter);
+      this._waiters.set(job.id, waiters);
+    });
+  }
+
+  private _wake(id: string): void {
+    const waiters = this._waiters.get(id) ?? [];
+    this._waiters.delete(id);
+    waiters.forEach(waiter => waiter());
+  }
+
+  private _view(job: IFakeJob, logOffset: number): IJob {
+    const { fullLog, ...rest } = job;
+    return { ...rest, log: fullLog.slice(logOffset) };
+  }
+
+  private static _json(body: unknown, status = 200): Response {
+    return new Response(JSON.stringify(body), { status });
+  }
+
+  private _jobs = new Map<string, IFakeJob>();
+  private _next = 1;
+  private _waiters = new Map<string, (() => void)[]>();
 }

@@ -39,6 +39,11 @@ import {
 const SEARCH_DELAY = 25;
 
 /**
+ * The largest page the server returns (`GET packages?limit=`).
+ */
+const MAX_PAGE_SIZE = 500;
+
+/**
  * Which packages the catalog lists.
  *
  * `python`: packages built for a Python version; `all`: everything;
@@ -250,6 +255,90 @@ export class CatalogModel extends VDomModel {
    */
   get isLoadingDetails(): boolean {
     return this._loadingDetails;
+  }
+
+  /**
+   * The names of the packages checked for a job on several packages, in the
+   * order they were checked; they stay checked when the list changes.
+   */
+  get checked(): ReadonlyArray<string> {
+    return this._checked;
+  }
+
+  /**
+   * Check or uncheck a package for a job on several packages.
+   */
+  setChecked(name: string, checked: boolean): void {
+    const index = this._checked.indexOf(name);
+    if (checked === (index !== -1)) {
+      return;
+    }
+    this._checked = checked
+      ? [...this._checked, name]
+      : this._checked.filter(item => item !== name);
+    this.stateChanged.emit();
+  }
+
+  /**
+   * Uncheck every package.
+   */
+  clearChecked(): void {
+    if (this._checked.length === 0) {
+      return;
+    }
+    this._checked = [];
+    this.stateChanged.emit();
+  }
+
+  /**
+   * Fetch the packages listed and the selected package's details again, in
+   * place: after a job, their installed versions have changed.
+   *
+   * #### Notes
+   * Unlike `search()`, the list stays as it is until the new one arrives, and
+   * as long as it was (up to the server's page limit); a search started
+   * meanwhile wins.
+   */
+  async reload(): Promise<void> {
+    if (!this._initialized || this.isDisposed) {
+      return;
+    }
+    if (this.isLoading) {
+      // The search under way may have been answered before the change.
+      return this.search();
+    }
+    const generation = this._generation;
+    const detailsGeneration = this._detailsGeneration;
+    const selected = this._selected;
+    const limit = Math.min(
+      Math.max(this._packages.length, this.pageSize),
+      MAX_PAGE_SIZE
+    );
+    const [page, details] = await Promise.all([
+      this.fetchPackages({ ...this._queryParams(), limit }).catch(
+        reason => reason as unknown
+      ),
+      selected === null
+        ? Promise.resolve(null)
+        : this.fetchPackage(selected).catch(() => null)
+    ]);
+    if (this.isDisposed) {
+      return;
+    }
+    if (generation === this._generation) {
+      if (Private.isPackageList(page)) {
+        this._packages = Private.unique(page.packages);
+        this._total = Math.max(page.total, this._packages.length);
+        this._error = null;
+      } else {
+        this._error = this._describe(page, true);
+      }
+    }
+    if (detailsGeneration === this._detailsGeneration && details !== null) {
+      this._details = details;
+      this._detailsError = null;
+    }
+    this.stateChanged.emit();
   }
 
   /**
@@ -620,6 +709,7 @@ export class CatalogModel extends VDomModel {
   }
 
   private _abort: AbortController | null = null;
+  private _checked: ReadonlyArray<string> = [];
   private _debouncer: Debouncer<void>;
   private _details: IPackageDetails | null = null;
   private _detailsError: string | null = null;
@@ -680,6 +770,17 @@ export namespace CatalogModel {
  * Module-private helpers.
  */
 namespace Private {
+  /**
+   * Whether a value is a `GET packages` reply (and not the error of one).
+   */
+  export function isPackageList(value: unknown): value is IPackageList {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      Array.isArray((value as IPackageList).packages)
+    );
+  }
+
   /**
    * Drop repeated names, keeping the first (React keys must be unique).
    */

@@ -6,7 +6,7 @@
  *
  * `CatalogPanel` is a `SidePanel` whose header holds the search box, the filter
  * and the count, and whose accordion holds one section per concern (packages,
- * repositories; later issues add jobs).
+ * repositories and, given a jobs model, jobs).
  */
 
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
@@ -25,8 +25,10 @@ import { Message } from '@lumino/messaging';
 import { AccordionLayout, AccordionPanel } from '@lumino/widgets';
 import * as React from 'react';
 
-import { IPackage, IPackageDetails, IRepository } from '../api';
+import { IPackage, IPackageDetails, IRepository, JobAction } from '../api';
 import { apkIcon } from '../icons';
+import { JobsModel } from '../jobs/model';
+import { JobsSection } from '../jobs/panel';
 import { formatBytes } from './format';
 import { CATALOG_FILTERS, CatalogFilter, CatalogModel } from './model';
 
@@ -75,12 +77,30 @@ const REPOSITORY_STATUS_CLASS = 'jp-ApkPanel-repositoryStatus';
 const REPOSITORY_URL_CLASS = 'jp-ApkPanel-repositoryUrl';
 const REPOSITORY_INFO_CLASS = 'jp-ApkPanel-repositoryInfo';
 const REPOSITORY_MESSAGE_CLASS = 'jp-ApkPanel-repositoryMessage';
+const INSTALLED_BADGE_CLASS = 'jp-ApkPanel-installedBadge';
+const SELECT_CLASS = 'jp-ApkPanel-select';
+const SELECTION_CLASS = 'jp-ApkPanel-selection';
+const SELECTION_COUNT_CLASS = 'jp-ApkPanel-selectionCount';
+const INSTALL_SELECTED_CLASS = 'jp-ApkPanel-installSelected';
+const CLEAR_SELECTION_CLASS = 'jp-ApkPanel-clearSelection';
+const ENTRY_ACTIONS_CLASS = 'jp-ApkPanel-entryActions';
+const ACTION_CLASS = 'jp-ApkPanel-action';
+const INSTALL_CLASS = 'jp-ApkPanel-install';
+const UPGRADE_CLASS = 'jp-ApkPanel-upgrade';
+const REMOVE_CLASS = 'jp-ApkPanel-remove';
+const ENTRY_JOB_CLASS = 'jp-ApkPanel-entryJob';
+const PROGRESS_CLASS = 'jp-ApkPanel-progress';
+const PROGRESS_BAR_CLASS = 'jp-ApkPanel-progressBar';
+const JOB_STATE_CLASS = 'jp-ApkPanel-jobState';
 
 const INSTALLED_MOD = 'jp-mod-installed';
 const UPGRADABLE_MOD = 'jp-mod-upgradable';
 const SELECTED_MOD = 'jp-mod-selected';
 const ACTIVE_MOD = 'jp-mod-active';
 const LOADING_MOD = 'jp-mod-loading';
+const INSTALLING_MOD = 'jp-mod-installing';
+const CHECKED_MOD = 'jp-mod-checked';
+const INDETERMINATE_MOD = 'jp-mod-indeterminate';
 
 /**
  * How close to the bottom of the list (in pixels) scrolling loads the next page.
@@ -269,16 +289,24 @@ export class PackageList extends ReactWidget {
   constructor(options: PackageList.IOptions) {
     super();
     this.model = options.model;
+    this.jobs = options.jobs ?? null;
     this._trans = options.trans;
     this._onLeave = options.onLeave;
+    this._onAction = options.onAction ?? null;
     this.addClass(PACKAGES_CLASS);
     this.model.stateChanged.connect(this._onModelChanged, this);
+    this.jobs?.stateChanged.connect(this.update, this);
   }
 
   /**
    * The model rendered.
    */
   readonly model: CatalogModel;
+
+  /**
+   * The install queue whose jobs the rows show, or `null`.
+   */
+  readonly jobs: JobsModel | null;
 
   /**
    * The index of the row the keyboard is on, or -1.
@@ -309,6 +337,7 @@ export class PackageList extends ReactWidget {
       return;
     }
     this.model.stateChanged.disconnect(this._onModelChanged, this);
+    this.jobs?.stateChanged.disconnect(this.update, this);
     super.dispose();
   }
 
@@ -335,8 +364,41 @@ export class PackageList extends ReactWidget {
       this._active >= 0 && this._active < packages.length
         ? Private.entryId(packages[this._active].name)
         : undefined;
+    const onAction = this._onAction;
+    const checked = new Set(model.checked);
+    const allowRemove = model.serverInfo?.allow_remove === true;
     return (
       <>
+        {onAction && model.checked.length > 0 && (
+          <div className={SELECTION_CLASS} role="toolbar">
+            <span className={SELECTION_COUNT_CLASS}>
+              {trans._n('%1 selected', '%1 selected', model.checked.length)}
+            </span>
+            <button
+              className={`${INSTALL_SELECTED_CLASS} jp-Button jp-mod-styled jp-mod-accept`}
+              title={model.checked.join(' ')}
+              onClick={() => {
+                const names = [...model.checked];
+                // Kept checked if the user declines the confirmation.
+                void Promise.resolve(onAction('install', names)).then(
+                  started => {
+                    if (started !== false) {
+                      names.forEach(name => model.setChecked(name, false));
+                    }
+                  }
+                );
+              }}
+            >
+              {trans.__('Install selected')}
+            </button>
+            <button
+              className={`${CLEAR_SELECTION_CLASS} jp-Button jp-mod-styled jp-mod-reject`}
+              onClick={() => model.clearChecked()}
+            >
+              {trans.__('Clear')}
+            </button>
+          </div>
+        )}
         <div
           className={`${SCROLL_CLASS}${model.isLoading ? ` ${LOADING_MOD}` : ''}`}
           onScroll={this._onScroll}
@@ -377,6 +439,19 @@ export class PackageList extends ReactWidget {
                 active={index === this._active}
                 selected={pkg.name === model.selected}
                 onClick={() => this._activate(index, true)}
+                job={this.jobs?.activeJobFor(pkg.name) ?? null}
+                actions={
+                  onAction
+                    ? {
+                        checked: checked.has(pkg.name),
+                        allowRemove,
+                        onCheck: value => model.setChecked(pkg.name, value),
+                        onAction: action => {
+                          void onAction(action, [pkg.name]);
+                        }
+                      }
+                    : null
+                }
                 trans={trans}
               />
             ))}
@@ -534,6 +609,7 @@ export class PackageList extends ReactWidget {
   private _active = -1;
   private _firstName: string | null = null;
   private _listRef = React.createRef<HTMLUListElement>();
+  private _onAction: PackageList.ActionHandler | null;
   private _onLeave: () => void;
   private _scrollToActive = false;
   private _trans: TranslationBundle;
@@ -559,7 +635,24 @@ export namespace PackageList {
      * Called when the keyboard leaves the list upwards (to the search box).
      */
     onLeave: () => void;
+    /**
+     * The install queue whose active jobs the rows show.
+     */
+    jobs?: JobsModel | null;
+    /**
+     * Called when the user asks for a job; without it, rows have no actions.
+     */
+    onAction?: ActionHandler | null;
   }
+
+  /**
+   * Called with the job the user asks for; may resolve with whether the job
+   * was started (`false`: declined or refused, the checked rows stay checked).
+   */
+  export type ActionHandler = (
+    action: JobAction,
+    packages: ReadonlyArray<string>
+  ) => Promise<boolean> | void;
 }
 
 /**
@@ -694,7 +787,9 @@ export class CatalogPanel extends SidePanel {
     this._list = new PackageList({
       model,
       trans,
-      onLeave: () => this._focusSearch()
+      onLeave: () => this._focusSearch(),
+      jobs: options.jobs ?? null,
+      onAction: options.onAction ?? null
     });
     packages.addWidget(this._list);
     this.addWidget(packages);
@@ -716,7 +811,14 @@ export class CatalogPanel extends SidePanel {
     );
     this._repositories.addWidget(new RepositoryList({ model, trans }));
     this.addWidget(this._repositories);
-    (this.content.layout as AccordionLayout).setRelativeSizes([4, 1]);
+    if (options.jobs) {
+      this.jobsSection = new JobsSection({ model: options.jobs, trans });
+      this.addWidget(this.jobsSection);
+      (this.content.layout as AccordionLayout).setRelativeSizes([5, 2, 2]);
+    } else {
+      this.jobsSection = null;
+      (this.content.layout as AccordionLayout).setRelativeSizes([4, 1]);
+    }
 
     model.stateChanged.connect(this._onModelChanged, this);
     this._onModelChanged();
@@ -726,6 +828,11 @@ export class CatalogPanel extends SidePanel {
    * The model rendered.
    */
   readonly model: CatalogModel;
+
+  /**
+   * The jobs section, when the panel was given a jobs model.
+   */
+  readonly jobsSection: JobsSection | null;
 
   /**
    * Dispose of the panel and its sections.
@@ -830,6 +937,14 @@ export namespace CatalogPanel {
      * The application language translator.
      */
     translator: ITranslator;
+    /**
+     * The install queue: rows show their jobs and a jobs section lists them.
+     */
+    jobs?: JobsModel | null;
+    /**
+     * Called when the user asks for a job; without it, rows have no actions.
+     */
+    onAction?: PackageList.ActionHandler | null;
   }
 }
 
@@ -896,7 +1011,16 @@ export namespace FilterSelect {
  */
 export function PackageEntry(props: PackageEntry.IProperties): JSX.Element {
   const { pkg, active, selected, onClick, trans } = props;
+  const job = props.job ?? null;
+  const actions = props.actions ?? null;
+  const installed = pkg.installed_version !== null;
   const classes = [ENTRY_CLASS];
+  if (job) {
+    classes.push(INSTALLING_MOD);
+  }
+  if (actions?.checked) {
+    classes.push(CHECKED_MOD);
+  }
   if (pkg.installed_version !== null) {
     classes.push(INSTALLED_MOD);
   }
@@ -914,12 +1038,30 @@ export function PackageEntry(props: PackageEntry.IProperties): JSX.Element {
       id={Private.entryId(pkg.name)}
       className={classes.join(' ')}
       data-package={pkg.name}
+      data-installed-version={pkg.installed_version ?? undefined}
       role="option"
       aria-selected={selected}
+      aria-busy={job !== null}
       title={pkg.description}
       onClick={onClick}
     >
       <div className={ENTRY_HEADER_CLASS}>
+        {actions && (
+          <input
+            type="checkbox"
+            className={SELECT_CLASS}
+            checked={actions.checked}
+            disabled={installed && !actions.checked}
+            title={
+              installed
+                ? trans.__('%1 is installed', pkg.name)
+                : trans.__('Select %1 to install it with others', pkg.name)
+            }
+            aria-label={trans.__('Select %1', pkg.name)}
+            onClick={Private.stopPropagation}
+            onChange={event => actions.onCheck(event.currentTarget.checked)}
+          />
+        )}
         <span className={ENTRY_NAME_CLASS}>{pkg.name}</span>
         <span className={ENTRY_VERSION_CLASS}>{pkg.version}</span>
         <span className={ENTRY_SIZE_CLASS} title={trans.__('Download size')}>
@@ -929,7 +1071,7 @@ export function PackageEntry(props: PackageEntry.IProperties): JSX.Element {
       <div className={ENTRY_LINE_CLASS}>
         {pkg.installed_version !== null && (
           <span
-            className={ENTRY_INSTALLED_CLASS}
+            className={`${ENTRY_INSTALLED_CLASS} ${INSTALLED_BADGE_CLASS}`}
             title={
               pkg.upgradable
                 ? trans.__(
@@ -946,6 +1088,11 @@ export function PackageEntry(props: PackageEntry.IProperties): JSX.Element {
           </span>
         )}
         <span className={ENTRY_DESCRIPTION_CLASS}>{pkg.description}</span>
+        {job ? (
+          <EntryJob entry={job} trans={trans} />
+        ) : (
+          actions && <EntryActions pkg={pkg} actions={actions} trans={trans} />
+        )}
       </div>
     </li>
   );
@@ -976,10 +1123,153 @@ export namespace PackageEntry {
      */
     onClick: () => void;
     /**
+     * The queued or running job on this package, if any.
+     */
+    job?: JobsModel.IEntry | null;
+    /**
+     * The row's job actions; none without.
+     */
+    actions?: IActions | null;
+    /**
      * The translation bundle.
      */
     trans: TranslationBundle;
   }
+
+  /**
+   * The job actions of a row.
+   */
+  export interface IActions {
+    /**
+     * Whether the row is checked for a job on several packages.
+     */
+    checked: boolean;
+    /**
+     * Whether the administrator allows removals.
+     */
+    allowRemove: boolean;
+    /**
+     * Called when the row's checkbox changes.
+     */
+    onCheck: (checked: boolean) => void;
+    /**
+     * Called with the job asked for on this package.
+     */
+    onAction: (action: JobAction) => void;
+  }
+}
+
+/**
+ * A row's buttons: Install when not installed, Upgrade when upgradable,
+ * Remove when installed and allowed.
+ */
+function EntryActions(props: {
+  pkg: IPackage;
+  actions: PackageEntry.IActions;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { pkg, actions, trans } = props;
+  const installed = pkg.installed_version !== null;
+  const button = (
+    action: JobAction,
+    className: string,
+    label: string,
+    title: string
+  ) => (
+    <button
+      className={`${ACTION_CLASS} ${className}`}
+      title={title}
+      onClick={event => {
+        event.stopPropagation();
+        actions.onAction(action);
+      }}
+    >
+      {label}
+    </button>
+  );
+  return (
+    <span className={ENTRY_ACTIONS_CLASS}>
+      {!installed &&
+        button(
+          'install',
+          INSTALL_CLASS,
+          trans.__('Install'),
+          trans.__('Install %1 %2', pkg.name, pkg.version)
+        )}
+      {installed &&
+        pkg.upgradable &&
+        button(
+          'upgrade',
+          UPGRADE_CLASS,
+          trans.__('Upgrade'),
+          trans.__(
+            'Upgrade %1 from %2 to %3',
+            pkg.name,
+            pkg.installed_version ?? '',
+            pkg.version
+          )
+        )}
+      {installed &&
+        actions.allowRemove &&
+        button(
+          'remove',
+          REMOVE_CLASS,
+          trans.__('Remove'),
+          trans.__('Remove %1', pkg.name)
+        )}
+    </span>
+  );
+}
+
+/**
+ * The progress of the job on a row's package.
+ */
+function EntryJob(props: {
+  entry: JobsModel.IEntry;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { entry, trans } = props;
+  const percent = Math.round(entry.progress * 100);
+  const running = entry.state === 'running';
+  let label: string;
+  if (entry.job.preview) {
+    label = trans.__('checking…');
+  } else if (!running) {
+    label = trans.__('queued');
+  } else if (percent === 0) {
+    // apk is still working out the plan, or waiting for its lock.
+    label =
+      entry.job.action === 'remove'
+        ? trans.__('removing…')
+        : entry.job.action === 'upgrade'
+          ? trans.__('upgrading…')
+          : trans.__('installing…');
+  } else if (entry.job.action === 'remove') {
+    label = trans.__('removing %1%', percent);
+  } else if (entry.job.action === 'upgrade') {
+    label = trans.__('upgrading %1%', percent);
+  } else {
+    label = trans.__('installing %1%', percent);
+  }
+  const determinate = running && !entry.job.preview && percent > 0;
+  return (
+    <span className={ENTRY_JOB_CLASS}>
+      <span
+        className={`${PROGRESS_CLASS}${determinate ? '' : ` ${INDETERMINATE_MOD}`}`}
+        role="progressbar"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={determinate ? percent : undefined}
+      >
+        <span
+          className={PROGRESS_BAR_CLASS}
+          style={{ width: `${determinate ? percent : 0}%` }}
+        />
+      </span>
+      <span className={JOB_STATE_CLASS}>{label}</span>
+    </span>
+  );
 }
 
 /**
@@ -1290,6 +1580,13 @@ namespace ErrorMessage {
  * Module-private helpers.
  */
 namespace Private {
+  /**
+   * Keep a click on a control inside a row from selecting the row.
+   */
+  export function stopPropagation(event: React.SyntheticEvent): void {
+    event.stopPropagation();
+  }
+
   /**
    * The DOM id of a package row (for `aria-activedescendant`).
    */

@@ -1,0 +1,363 @@
+/**
+ * Installing and removing packages from the "Prebuilt Packages" sidebar against a real server:
+ * the demo repository and sandbox root of ../jupyter_server_test_config.py, with apk played by
+ * demo/bin/apk-test-double (it follows apk-tools' behaviour, lock included).
+ *
+ * The tests share the sandbox root, so each one starts and ends with the packages it touches
+ * removed (through the REST API, which runs remove jobs). To see a job while it runs, and to
+ * make one fail, a test holds apk's database lock (<root>/lib/apk/db/lock) from a small Python
+ * process: apk waits for it up to 10 seconds (`--wait 10`), then gives up.
+ */
+import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { expect, test } from '@jupyterlab/galata';
+import type { APIRequestContext, Locator, Page } from '@playwright/test';
+
+const PANEL_ID = 'jp-apk-panel';
+const TAB = `.lm-TabBar-tab[data-id="${PANEL_ID}"]`;
+const PANEL = '.jp-ApkPanel';
+const ENTRY = 'li.jp-ApkPanel-entry';
+const JOB = '.jp-ApkJobs-job';
+const DIALOG = '.jp-Dialog';
+const SCREENSHOT = path.resolve(__dirname, '..', 'screenshots', 'install.png');
+const PYTHON = process.env.JUPYTERLAB_APK_UI_PYTHON ?? 'python3';
+
+// The packages these tests install; removed before and after each test.
+const TOUCHED = ['py3-tabulate', 'py3-termcolor'];
+
+interface IPackage {
+  name: string;
+  version: string;
+  installed_version: string | null;
+}
+
+interface IJob {
+  id: string;
+  state: string;
+  revision: number;
+  error: string | null;
+  log: string;
+}
+
+interface ISettings {
+  root: string;
+  allow_remove: boolean;
+}
+
+async function api<T>(request: APIRequestContext, query: string): Promise<T> {
+  const response = await request.get(`/jupyterlab-apk/${query}`);
+  expect(response.ok(), `GET ${query}: ${response.status()}`).toBeTruthy();
+  return (await response.json()) as T;
+}
+
+/** Run a job through the REST API and wait for its end. */
+async function runJob(
+  request: APIRequestContext,
+  action: 'install' | 'remove',
+  packages: string[]
+): Promise<IJob> {
+  const response = await request.post('/jupyterlab-apk/jobs', {
+    data: { action, packages, preview: false }
+  });
+  expect(response.status(), `POST jobs ${action} ${packages}`).toBe(202);
+  let job = (await response.json()) as IJob;
+  const deadline = Date.now() + 60000;
+  while (!['done', 'failed', 'cancelled', 'timed-out'].includes(job.state)) {
+    expect(Date.now(), `job ${job.id} did not end`).toBeLessThan(deadline);
+    job = await api<IJob>(request, `jobs/${job.id}?since=${job.revision}&wait=5`);
+  }
+  return job;
+}
+
+/** Remove whichever of `names` is installed, so that a test starts from a known state. */
+async function removeInstalled(request: APIRequestContext, names: string[]): Promise<void> {
+  const installed: string[] = [];
+  for (const name of names) {
+    const pkg = await api<IPackage>(request, `packages/${name}`);
+    if (pkg.installed_version !== null) {
+      installed.push(name);
+    }
+  }
+  if (installed.length > 0) {
+    const job = await runJob(request, 'remove', installed);
+    expect(job.state, job.error ?? '').toBe('done');
+  }
+}
+
+/**
+ * Hold apk's database lock until `release()`: apk jobs wait for it (up to 10 s), then fail.
+ */
+async function holdLock(
+  request: APIRequestContext
+): Promise<{ release: () => Promise<void> }> {
+  const { root } = await api<ISettings>(request, 'settings');
+  const lockFile = path.join(root, 'lib', 'apk', 'db', 'lock');
+  fs.mkdirSync(path.dirname(lockFile), { recursive: true });
+  const script =
+    'import fcntl, os, sys\n' +
+    'fd = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR, 0o600)\n' +
+    'fcntl.flock(fd, fcntl.LOCK_EX)\n' +
+    "print('locked', flush=True)\n" +
+    'sys.stdin.read()\n';
+  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, ['-c', script, lockFile]);
+  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('error', reject);
+    child.once('exit', code => reject(new Error(`the lock holder exited (${code})`)));
+  });
+  return {
+    release: async () => {
+      if (child.exitCode === null) {
+        child.stdin.end();
+        await exited;
+      }
+    }
+  };
+}
+
+/** Open the sidebar with its tab and wait for the list. */
+async function openSidebar(page: Page): Promise<Locator> {
+  await page.locator(TAB).click();
+  const panel = page.locator(PANEL);
+  await expect(panel).toBeVisible();
+  await expect(panel.locator('.jp-ApkPanel-loading')).toHaveCount(0, { timeout: 30000 });
+  await expect(panel.locator(ENTRY).first()).toBeVisible();
+  return panel;
+}
+
+/** The row of a package, found by searching for it. */
+async function packageRow(panel: Locator, name: string): Promise<Locator> {
+  const input = panel.locator('.jp-ApkPanel-search input');
+  await input.fill(name);
+  const row = panel.locator(`${ENTRY}[data-package="${name}"]`);
+  await expect(row).toBeVisible();
+  return row;
+}
+
+/**
+ * The toast of the notification of a type whose message contains `text`.
+ *
+ * A toast keeps the `jp-Notification-Toast-<type>` class it was created with when its
+ * notification is updated; react-toastify's `Toastify__toast--<type>` follows the type.
+ */
+function toast(
+  page: Page,
+  type: 'in-progress' | 'success' | 'warning' | 'error',
+  text: string | RegExp
+): Locator {
+  const selector =
+    type === 'in-progress' ? '.jp-Notification-Toast-in-progress' : `.Toastify__toast--${type}`;
+  return page.locator(selector).filter({ hasText: text });
+}
+
+test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
+  test.use({ autoGoto: true });
+
+  test.beforeEach(async ({ request }) => {
+    await removeInstalled(request, TOUCHED);
+  });
+
+  test.afterEach(async ({ request }) => {
+    await removeInstalled(request, TOUCHED);
+  });
+
+  test('installs a package from its row after showing the plan, with progress and a success notification', async ({
+    page,
+    request
+  }) => {
+    const target = await api<IPackage>(request, 'packages/py3-tabulate');
+    expect(target.installed_version).toBeNull();
+
+    const panel = await openSidebar(page);
+    await page.sidebar.setWidth(440);
+    const row = await packageRow(panel, target.name);
+    await expect(row.locator('.jp-ApkPanel-installedBadge')).toHaveCount(0);
+    await expect(row.locator('button.jp-ApkPanel-remove')).toHaveCount(0);
+
+    // Hold the lock so that the job is seen running; apk simulates (for the plan) without it.
+    const lock = await holdLock(request);
+    try {
+      await row.locator('button.jp-ApkPanel-install').click();
+
+      // The confirmation shows apk's plan: the package, its version and the sizes.
+      const dialog = page.locator(DIALOG);
+      const plan = dialog.locator('.jp-ApkPlan');
+      await expect(plan).toBeVisible({ timeout: 30000 });
+      const step = plan.locator(`.jp-ApkPlan-step[data-package="${target.name}"]`);
+      await expect(step).toHaveCount(1);
+      await expect(step).toHaveAttribute('data-action', 'install');
+      await expect(step).toContainText(target.version);
+      await expect(plan.locator('.jp-ApkPlan-sizes')).toContainText('Download');
+      await dialog.locator('button.jp-mod-accept').click();
+      await expect(dialog).toHaveCount(0);
+
+      // Progress: in the row, in the jobs view, in the status bar and in a notification.
+      await expect(row).toHaveClass(/jp-mod-installing/);
+      await expect(row.locator('.jp-ApkPanel-progress')).toBeVisible();
+      const job = panel.locator(JOB).first();
+      await expect(job).toHaveAttribute('data-state', 'running');
+      await expect(job).toContainText(target.name);
+      await expect(job.locator('.jp-ApkJobs-progress')).toBeVisible();
+      await expect(page.locator('.jp-ApkJobs-status')).toBeVisible();
+      await expect(page.locator('.jp-ApkJobs-status')).toContainText(target.name);
+      await expect(toast(page, 'in-progress', `Installing ${target.name}`)).toBeVisible();
+
+      // The screenshot for the README: the sidebar while the job runs.
+      const bar = (await page.sidebar.getTabBarLocator('left').boundingBox())!;
+      const area = (await panel.boundingBox())!;
+      await page.screenshot({
+        path: SCREENSHOT,
+        clip: {
+          x: bar.x,
+          y: Math.min(bar.y, area.y),
+          width: area.x + area.width - bar.x,
+          height: Math.max(bar.y + bar.height, area.y + area.height) - Math.min(bar.y, area.y)
+        }
+      });
+    } finally {
+      await lock.release();
+    }
+
+    // The job ends: the row shows the installed version, and nothing spins anymore.
+    const installed = panel.locator(JOB).first();
+    await expect(installed).toHaveAttribute('data-state', 'done', { timeout: 30000 });
+    await expect(installed).toContainText(target.name);
+    await expect(installed.locator('.jp-ApkJobs-state')).toHaveText(/done/i);
+    await expect(installed.locator('.jp-ApkJobs-progress')).toHaveCount(0);
+    await expect(row.locator('.jp-ApkPanel-installedBadge')).toBeVisible();
+    await expect(row).toHaveAttribute('data-installed-version', target.version);
+    await expect(row).not.toHaveClass(/jp-mod-installing/);
+    await expect(row.locator('.jp-ApkPanel-progress')).toHaveCount(0);
+    await expect(row.locator('button.jp-ApkPanel-install')).toHaveCount(0);
+    await expect(row.locator('button.jp-ApkPanel-remove')).toBeVisible();
+    await expect(toast(page, 'success', `Installed ${target.name}`)).toBeVisible();
+    await expect(page.locator('.jp-ApkJobs-status')).toBeHidden();
+    expect((await api<IPackage>(request, `packages/${target.name}`)).installed_version).toBe(
+      target.version
+    );
+
+    // The log of the job, in the jobs view.
+    await installed.locator('.jp-ApkJobs-toggleLog').click();
+    await expect(installed.locator('.jp-ApkJobs-log')).toContainText(
+      `Installing ${target.name} (${target.version})`
+    );
+  });
+
+  test('installs several selected packages in one job', async ({ page, request }) => {
+    const names = ['py3-tabulate', 'py3-termcolor'];
+    const panel = await openSidebar(page);
+    for (const name of names) {
+      const row = await packageRow(panel, name);
+      await row.locator('input.jp-ApkPanel-select').check();
+    }
+    await panel.locator('.jp-ApkPanel-search input').fill('');
+    await panel.locator('button.jp-ApkPanel-installSelected').click();
+
+    const dialog = page.locator(DIALOG);
+    await expect(dialog.locator('.jp-ApkPlan')).toBeVisible({ timeout: 30000 });
+    for (const name of names) {
+      await expect(dialog.locator(`.jp-ApkPlan-step[data-package="${name}"]`)).toHaveCount(1);
+    }
+    await dialog.locator('button.jp-mod-accept').click();
+
+    const job = panel.locator(JOB).first();
+    await expect(job).toHaveAttribute('data-state', 'done', { timeout: 30000 });
+    for (const name of names) {
+      await expect(job).toContainText(name);
+      const row = panel.locator(`${ENTRY}[data-package="${name}"]`);
+      await expect(row.locator('.jp-ApkPanel-installedBadge')).toBeVisible();
+      await expect(row.locator('input.jp-ApkPanel-select')).not.toBeChecked();
+    }
+    await expect(panel.locator('button.jp-ApkPanel-installSelected')).toHaveCount(0);
+  });
+
+  test('a failing install shows its error, and "Show log" shows what apk printed', async ({
+    page,
+    request
+  }) => {
+    const name = 'py3-termcolor';
+    const panel = await openSidebar(page);
+    const row = await packageRow(panel, name);
+
+    // Held for longer than apk waits (10 s): apk gives up with "Unable to lock database".
+    const lock = await holdLock(request);
+    try {
+      await row.locator('button.jp-ApkPanel-install').click();
+      const dialog = page.locator(DIALOG);
+      await expect(dialog.locator('.jp-ApkPlan')).toBeVisible({ timeout: 30000 });
+      await dialog.locator('button.jp-mod-accept').click();
+
+      const job = panel.locator(JOB).first();
+      await expect(job).toHaveAttribute('data-state', 'running');
+      await expect(job).toHaveAttribute('data-state', 'failed', { timeout: 40000 });
+    } finally {
+      await lock.release();
+    }
+    const reason = 'Another apk process kept the package database locked for the whole wait.';
+    const job = panel.locator(JOB).first();
+    await expect(job).toHaveAttribute('data-state', 'failed');
+    await expect(job.locator('.jp-ApkJobs-error')).toContainText(reason);
+    await expect(job.locator('.jp-ApkJobs-progress')).toHaveCount(0);
+    await expect(row).not.toHaveClass(/jp-mod-installing/);
+    await expect(row.locator('.jp-ApkPanel-installedBadge')).toHaveCount(0);
+    await expect(row.locator('button.jp-ApkPanel-install')).toBeVisible();
+    await expect(page.locator('.jp-ApkJobs-status')).toBeHidden();
+
+    // The notification ends as an error, with a "Show log" action that shows apk's output.
+    const error = toast(page, 'error', `Installing ${name} failed`);
+    await expect(error).toBeVisible();
+    await expect(error).toContainText('locked');
+    await error.locator('.jp-toast-button', { hasText: 'Show log' }).click();
+    const logDialog = page.locator(`${DIALOG} .jp-ApkJobs-logDialog`);
+    await expect(logDialog).toBeVisible();
+    await expect(logDialog).toContainText(reason);
+    const log = logDialog.locator('.jp-ApkJobs-log');
+    await expect(log).toContainText(`add --root`);
+    await expect(log).toContainText('Waiting for repository lock');
+    await expect(log).toContainText('ERROR: Unable to lock database');
+    await page.locator(`${DIALOG} button.jp-mod-accept`).click();
+    await expect(page.locator(DIALOG)).toHaveCount(0);
+  });
+
+  test('a notebook imports the installed package from the sandbox root, and is told to restart after its removal', async ({
+    page,
+    request
+  }) => {
+    const name = 'py3-tabulate';
+    const job = await runJob(request, 'install', [name]);
+    expect(job.state, job.error ?? '').toBe('done');
+    const { root } = await api<ISettings>(request, 'settings');
+
+    await page.notebook.createNew('apk-import.ipynb');
+    await page.notebook.setCell(0, 'code', 'import tabulate\nprint(tabulate.__file__)');
+    await page.notebook.runCell(0);
+    const output = (await page.notebook.getCellTextOutput(0)) ?? [];
+    const printed = output.join('').trim();
+    expect(printed).toMatch(/tabulate/);
+    expect(fs.realpathSync(printed).startsWith(fs.realpathSync(root) + path.sep)).toBe(true);
+
+    // Removing it from the sidebar: the kernel imported it, so it is told to restart.
+    const panel = await openSidebar(page);
+    const row = await packageRow(panel, name);
+    await row.locator('button.jp-ApkPanel-remove').click();
+    const dialog = page.locator(DIALOG);
+    await expect(dialog.locator(`.jp-ApkPlan-step[data-package="${name}"]`)).toHaveAttribute(
+      'data-action',
+      'remove'
+    );
+    // A removal is confirmed with a warning button.
+    await dialog.locator('button.jp-mod-warn').click();
+    const removal = panel.locator(JOB).first();
+    await expect(removal).toHaveAttribute('data-state', 'done', { timeout: 30000 });
+    await expect(removal).toContainText(name);
+    await expect(row.locator('.jp-ApkPanel-installedBadge')).toHaveCount(0);
+    // The notice names the session (the notebook's name when its kernel started).
+    const notice = toast(page, 'warning', /Restart the kernel of .*\.ipynb/);
+    await expect(notice).toBeVisible({ timeout: 20000 });
+    await expect(notice).toContainText('it imported tabulate');
+
+    await page.notebook.close(true);
+  });
+});
