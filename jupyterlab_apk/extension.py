@@ -47,4 +47,5 @@ def apk_options(manager: ApkManager, repositories: list[str]) -> ApkOptions:
         repositories=tuple(repositories),
         keys_dir=manager.keys_dir,
         allow_untrusted=manager.allow_untrusted,
+        wait=manager.lock_wait,
     )

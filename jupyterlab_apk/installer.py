@@ -26,6 +26,7 @@ ACTIONS = ("install", "upgrade", "remove")
 HISTORY_LIMIT = 200  # jobs kept on disk and in memory
 LOG_LIMIT = 256 * 1024  # characters of apk output kept per job
 KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
+NOTIFY_DELAY = 0.1  # seconds log and progress changes are gathered before long-polls answer
 
 
 class QueueFull(Exception):
@@ -145,6 +146,8 @@ class Installer:
         self._stopping: dict[str, str] = {}  # job id -> "cancelled" | "timed-out"
         self._worker: asyncio.Task | None = None
         self._history_lines = 0
+        self._notify_scheduled = False
+        self._background: set[asyncio.Future] = set()  # keeps pending notifications alive
         self._load_history()
 
     # -- public API ------------------------------------------------------------------------
@@ -224,19 +227,19 @@ class Installer:
         job.state, job.started = "running", _now()
         await self._changed_job(job)
         options = self._options()
-        if job.action != "remove":
-            # The plan (and any error that stops it) before touching the system.
-            simulated = await self._apk(job, build_argv(options, job.action, job.packages,
-                                                        simulate=True))  # fmt: skip
-            if await self._stopped(job, simulated):
-                return
-            job.plan = self._plan_json(parse_plan(simulated.output))
-            if simulated.returncode != 0:
-                await self._fail(job, simulated, before=None)
-                return
-            if job.preview:
-                await self._finish(job, "done", exit_code=0)
-                return
+        # The plan (and any error that stops it) before touching the system.
+        simulated = await self._apk(
+            job, build_argv(options, job.action, job.packages, simulate=True)
+        )
+        if await self._stopped(job, simulated):
+            return
+        job.plan = self._plan_json(parse_plan(simulated.output))
+        if simulated.returncode != 0:
+            await self._fail(job, simulated, before=None)
+            return
+        if job.preview:
+            await self._finish(job, "done", exit_code=0)
+            return
         before = self._installed_versions()
         read_fd, write_fd = os.pipe()
         try:
@@ -244,8 +247,6 @@ class Installer:
             result = await self._apk(job, argv, progress=(read_fd, write_fd))
         finally:
             os.close(read_fd)  # _apk owns (and closes) the write end
-        if job.plan is None:
-            job.plan = self._plan_json(parse_plan(result.output))
         if await self._stopped(job, result, before):
             return
         if result.returncode != 0:
@@ -283,7 +284,7 @@ class Installer:
                 line = raw.decode("utf-8", "replace")
                 output.append(line)
                 self._append_log(job, line)
-                await self._changed_job(job)
+                self._changed_soon(job)
 
         readers = [pump(process.stdout), pump(process.stderr)]
         if progress:
@@ -311,7 +312,7 @@ class Installer:
                 fraction = parse_progress(raw.decode("ascii", "replace"))
                 if fraction is not None and fraction > job.progress:
                     job.progress = fraction
-                    await self._changed_job(job)
+                    self._changed_soon(job)
         finally:
             transport.close()
 
@@ -387,14 +388,40 @@ class Installer:
             job.log += text[: LOG_LIMIT - len(job.log)]
 
     async def _changed_job(self, job: Job) -> None:
+        """A state change: wake the long-polls now."""
         job.revision += 1
         async with self._changed:
             self._changed.notify_all()
 
+    def _changed_soon(self, job: Job) -> None:
+        """A log line or progress step: wake the long-polls within NOTIFY_DELAY, so that apk's
+        many small writes make one answer per client, not one each."""
+        job.revision += 1
+        if self._notify_scheduled:
+            return
+        self._notify_scheduled = True
+
+        async def notify() -> None:
+            await asyncio.sleep(NOTIFY_DELAY)
+            self._notify_scheduled = False
+            async with self._changed:
+                self._changed.notify_all()
+
+        self._background.add(task := asyncio.ensure_future(notify()))
+        task.add_done_callback(self._background.discard)
+
     # -- history ---------------------------------------------------------------------------
 
     def _persist(self, job: Job) -> None:
-        """Append the job's state; compact once the file holds a few times the limit."""
+        """Append the job's state; compact once the file holds a few times the limit.
+
+        Previews change nothing and are asked for before every confirmed install: they stay
+        in memory only, and do not count against the history.
+        """
+        if job.preview:
+            if len(self._jobs) > 2 * HISTORY_LIMIT:
+                self._compact()
+            return
         self._history_lines += 1
         if self._history_lines > 4 * HISTORY_LIMIT:
             self._compact()
@@ -408,7 +435,8 @@ class Installer:
 
     def _compact(self) -> None:
         """Keep the newest HISTORY_LIMIT jobs (all unfinished ones too), on disk and in memory."""
-        ordered = sorted(self._jobs.values(), key=lambda job: job.created)
+        ordered = [job for job in sorted(self._jobs.values(), key=lambda job: job.created)
+                   if not (job.preview and job.terminal)]  # fmt: skip
         finished = [job for job in ordered if job.terminal]
         dropped = {job.id for job in finished[: max(0, len(ordered) - HISTORY_LIMIT)]}
         self._jobs = {job.id: job for job in ordered if job.id not in dropped}
@@ -417,8 +445,10 @@ class Installer:
         try:
             self.history_path.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_text(
-                "".join(json.dumps(job.to_json()) + "\n" for job in self._jobs.values()), "utf-8"
-            )
+                "".join(json.dumps(job.to_json()) + "\n"
+                        for job in self._jobs.values() if not job.preview),
+                "utf-8",
+            )  # fmt: skip
             os.replace(tmp, self.history_path)
         except OSError as e:
             self.log.warning("jupyterlab-apk: cannot write job history: %s", e)

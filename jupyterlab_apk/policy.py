@@ -113,6 +113,13 @@ class ApkManager(LoggingConfigurable):
         "Default: $XDG_CACHE_HOME/jupyterlab-apk (~/.cache/jupyterlab-apk).",
     )
 
+    lock_wait = Integer(
+        10,
+        config=True,
+        help="Seconds apk waits for a database lock held by another apk process (apk --wait) "
+        "before the job fails with 'database locked'. Default: 10.",
+    )
+
     job_timeout = Float(
         600.0,
         config=True,

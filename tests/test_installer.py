@@ -316,11 +316,18 @@ async def test_history_survives_a_restart_and_interrupted_jobs_end(make_installe
 async def test_history_is_bounded(make_installer, tmp_path, monkeypatch):
     monkeypatch.setattr("jupyterlab_apk.installer.HISTORY_LIMIT", 3)
     installer = make_installer()
-    for _ in range(6):
-        await finished(installer, installer.submit("install", ["py3-other"], preview=True, user="a"))
+    for action in ("install", "remove") * 3:
+        await finished(installer, installer.submit(action, ["py3-other"], preview=False, user="a"))
     restarted = make_installer()
-    assert len(restarted.jobs()) == 3
-    assert os.path.getsize(tmp_path / "jobs.jsonl") > 0
+    assert [job.action for job in restarted.jobs()] == ["remove", "install", "remove"]
+    assert len((tmp_path / "jobs.jsonl").read_text().splitlines()) == 3
+
+
+async def test_previews_stay_out_of_the_history(make_installer):
+    installer = make_installer()
+    preview = await finished(installer, installer.submit("install", ["py3-other"], preview=True, user="a"))
+    assert installer.get(preview.id) is preview
+    assert make_installer().jobs() == []
 
 
 async def test_progress_pipe_ends_are_closed_exactly_once(make_installer, monkeypatch):
@@ -347,3 +354,15 @@ async def test_progress_pipe_ends_are_closed_exactly_once(make_installer, monkey
         assert job.state == "done", job.log
     assert len(pipe_fds) == 4
     assert sorted(closes) == sorted(pipe_fds)  # numbers are reused: compare as multisets
+
+
+async def test_remove_preview_changes_nothing(make_installer, root):
+    installer = make_installer()
+    await finished(installer, installer.submit("install", ["py3-demo"], preview=False, user="a"))
+    job = await finished(installer, installer.submit("remove", ["py3-demo"], preview=True, user="a"))
+    assert job.state == "done", job.log
+    # apk del also purges the dependency nothing else needs.
+    assert sorted((s["action"], s["name"]) for s in job.plan["steps"]) == [
+        ("remove", "py3-demo"), ("remove", "py3-demolib")
+    ]
+    assert installed_versions(root) == {"py3-demo": "1.0-r0", "py3-demolib": "2.0-r0"}
