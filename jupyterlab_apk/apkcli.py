@@ -35,7 +35,8 @@ def check_package(spec: str) -> str:
     if not isinstance(spec, str):
         raise RequestError("a package must be given as a string")
     name, sep, version = spec.partition("=")
-    if not PACKAGE_NAME_RE.fullmatch(name):
+    # apk reads any argument containing ".apk" as a local package file, not a name.
+    if not PACKAGE_NAME_RE.fullmatch(name) or ".apk" in name:
         raise RequestError(f"{spec[:80]!r} is not a valid apk package name")
     if sep and not is_valid(version):
         raise RequestError(f"{version[:80]!r} is not a valid apk version")

@@ -19,6 +19,7 @@ from traitlets.config import LoggingConfigurable
 # in a privileged helper, so both are refused outright.
 _REPOSITORY_RE = re.compile(r"^(?:https?://[^\s/]+(?:/\S*)?|file:///\S*|/\S*)$")
 _CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
+_DOT_SEGMENT_RE = re.compile(r"/(?:\.|%2e){1,2}(?:/|%2f|$)|%2f", re.IGNORECASE)
 
 # apk package names: letters, digits and `+-_.`, not starting with a symbol (so never an
 # option), bounded in length. Provider names (`so:…`, `cmd:…`) are not accepted as requests.
@@ -40,6 +41,9 @@ def check_repository_url(url: str) -> str:
         raise ValueError(
             f"repository URL {url!r} is not an absolute path or an http://, https:// or file:// URL"
         )
+    # "." and ".." segments (also percent-encoded) would step out of an allowed prefix.
+    if _DOT_SEGMENT_RE.search(url):
+        raise ValueError(f"repository URL {url!r} contains '.' or '..' path segments (or an encoded '/')")
     return url.rstrip("/") or "/"
 
 

@@ -49,6 +49,8 @@ def test_valid_packages(spec):
         "py3-numpy=",
         "x" * 129,
         "ünicode",
+        "evil.apk",  # apk would read it as a local package file
+        "py3-hello.apkfoo",
         None,
         ["py3-numpy"],
     ],

@@ -37,6 +37,12 @@ def manager(**traits) -> ApkManager:
         ({}, ["http://mirror/a b"], ValueError),
         ({}, ["relative/path"], ValueError),
         ({}, ["ftp://mirror/alpine"], ValueError),
+        ({"allow_user_repositories": True, "allowed_repositories": ["/srv/repos/"]},
+         ["/srv/repos/../etc"], ValueError),  # dot segments would leave the prefix
+        ({"allow_user_repositories": True, "allowed_repositories": ["/srv/repos/"]},
+         ["/srv/repos/%2e%2e/etc"], ValueError),
+        ({"allow_user_repositories": True, "allowed_repositories": ["/srv/repos/"]},
+         ["/srv/repos/a%2F..%2Fb"], ValueError),
     ],
 )  # fmt: skip
 def test_user_repositories(traits, urls, outcome):
