@@ -154,6 +154,8 @@ class Problem:
 
 # (pattern in apk's output, kind, message): first match wins; {0}, {1} are the pattern's groups.
 _PROBLEMS: list[tuple[re.Pattern, str, str]] = [
+    (re.compile(r"apk-helper: refused: (.*)"),
+     "refused", "The administrator's policy refused this request: {0}."),
     (re.compile(r"Unable to lock database: (?:temporary error|Resource temporarily)"),
      "locked", "Another apk process holds the package database lock; try again in a moment."),
     (re.compile(r"Unable to lock database: Interrupted system call"),

@@ -213,8 +213,10 @@ class Installer:
             self._worker = asyncio.create_task(self._work())
 
     async def _work(self) -> None:
-        while True:
-            job = await self._queue.get()
+        # Ends when the queue is empty (submit starts it again): no task is left pending
+        # while the server idles or shuts down.
+        while not self._queue.empty():
+            job = self._queue.get_nowait()
             if job.state != "queued":  # cancelled while waiting
                 continue
             try:

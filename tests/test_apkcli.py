@@ -190,6 +190,8 @@ def test_parse_plan_keeps_order():
          "  py3-demolib: py3-demo\n", 0, ["still-required"], "other installed packages"),
         ("ERROR: Unable to lock database: No space left on device\n", 99, ["no-space"], "disk"),
         ("something unexpected\n", 3, ["failed"], "exit status 3"),
+        ("apk-helper: refused: repository http://evil is not allowed\n", 2, ["refused"],
+         "policy refused this request: repository http://evil is not allowed"),
         ("(1/1) Installing py3-demo (1.0-r0)\nOK: 0 MiB in 1 packages\n", 0, [], None),
     ],
 )  # fmt: skip
