@@ -640,3 +640,49 @@ export function cancelJob(
     settings
   );
 }
+
+/**
+ * Where the server routes each requirement for a kernel (`POST resolve`).
+ */
+export interface IResolveReply {
+  /**
+   * One decision per requirement, in order.
+   */
+  decisions: IDecision[];
+}
+
+/**
+ * One requirement's route, with the reason shown to the user.
+ */
+export interface IDecision {
+  requirement: string;
+  route: 'apk' | 'pip';
+  package: string | null;
+  version: string | null;
+  reason: string;
+}
+
+/**
+ * Ask the server which pip requirements a prebuilt apk satisfies for a kernel.
+ *
+ * @param requirements The requirements, as pip receives them.
+ * @param kernel The kernelspec name of the kernel that will import them.
+ * @param overrides The user's pip name → apk package choices.
+ */
+export function resolveRequirements(
+  requirements: string[],
+  kernel: string,
+  overrides: Record<string, string> = {},
+  settings?: ServerConnection.ISettings,
+  signal?: AbortSignal
+): Promise<IResolveReply> {
+  return requestAPI<IResolveReply>(
+    'resolve',
+    {
+      method: 'POST',
+      body: JSON.stringify({ requirements, kernel, overrides }),
+      signal
+    },
+    settings
+  );
+}

@@ -31,6 +31,7 @@ import { JobNotifier } from './jobs/notifications';
 import { JobsStatus } from './jobs/statusbar';
 import { IApkJobs } from './tokens';
 import { PACKAGE_VERSION } from './version';
+import { consoleExecutorPlugin, notebookExecutorPlugin } from './pip/plugins';
 
 /**
  * The command IDs used by the catalog plugin.
@@ -355,4 +356,9 @@ namespace Private {
   }
 }
 
-export default [jobsPlugin, catalogPlugin];
+export default [
+  jobsPlugin,
+  catalogPlugin,
+  notebookExecutorPlugin,
+  consoleExecutorPlugin
+];

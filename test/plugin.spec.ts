@@ -5,6 +5,8 @@
  * The plugin's wiring, end to end from the commands to a fake server's fetch.
  */
 
+import { IConsoleCellExecutor } from '@jupyterlab/console';
+import { INotebookCellExecutor } from '@jupyterlab/notebook';
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
@@ -208,8 +210,16 @@ describe('jupyterlab-apk:catalog', () => {
   it('has the documented ids', () => {
     expect(plugins.map(item => item.id).sort()).toEqual([
       'jupyterlab-apk:catalog',
-      'jupyterlab-apk:jobs'
+      'jupyterlab-apk:console-cell-executor',
+      'jupyterlab-apk:jobs',
+      'jupyterlab-apk:notebook-cell-executor'
     ]);
+    expect(plugin('jupyterlab-apk:notebook-cell-executor').provides).toBe(
+      INotebookCellExecutor
+    );
+    expect(plugin('jupyterlab-apk:console-cell-executor').provides).toBe(
+      IConsoleCellExecutor
+    );
     expect(plugin('jupyterlab-apk:jobs').provides).toBe(IApkJobs);
     expect(plugin('jupyterlab-apk:catalog').optional).toContain(IApkJobs);
   });
