@@ -118,7 +118,7 @@ async def test_cancel_through_the_api(api, sandbox):
         ({"action": "install", "packages": ["x" * 10]}, 202, None),
     ],
 )  # fmt: skip
-async def test_job_requests_are_validated(jp_fetch, body, code, message):
+async def test_job_requests_are_validated(jp_fetch, api, body, code, message):
     try:
         response = await jp_fetch("jupyterlab-apk", "jobs", method="POST", body=json.dumps(body))
         status, payload = response.code, json.loads(response.body)
@@ -127,6 +127,8 @@ async def test_job_requests_are_validated(jp_fetch, body, code, message):
     assert status == code
     if message:
         assert message in payload["message"]
+    else:  # a valid (unknown) name: the job runs, and fails, before the server stops
+        assert (await wait_done(api, payload))["state"] == "failed"
 
 
 @pytest.mark.parametrize("body", [b"[1, 2]", b"not json", b"x" * (65 * 1024)])
