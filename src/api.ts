@@ -170,6 +170,46 @@ export interface IServerSettings {
    * 403 to a removal when it is `false`.
    */
   allow_remove: boolean;
+  /**
+   * The system root apk manages (`/` unless the server runs a sandbox).
+   */
+  root?: string;
+  /**
+   * Whether packages of indexes whose signature cannot be verified are listed.
+   */
+  allow_untrusted?: boolean;
+  /**
+   * Whether users may add repositories of their own (within the policy).
+   */
+  allow_user_repositories?: boolean;
+  /**
+   * The administrator's repository policy, which bounds `PUT repositories`.
+   */
+  policy?: IRepositoryPolicy;
+}
+
+/**
+ * The administrator's repository policy, as `GET settings` reports it.
+ *
+ * #### Notes
+ * The server checks every `PUT repositories` against it; the frontend only
+ * uses it to explain, before saving, what the server will refuse.
+ */
+export interface IRepositoryPolicy {
+  /**
+   * The administrator's repositories, in order: always allowed, used unless
+   * the user chose otherwise.
+   */
+  repositories: string[];
+  /**
+   * What users may add when `allow_user_repositories` is on: exact URLs, or
+   * prefixes ending in `/` (everything below them).
+   */
+  allowed_repositories: string[];
+  /**
+   * Whether users may add repositories that are not the administrator's.
+   */
+  allow_user_repositories: boolean;
 }
 
 /**
@@ -355,6 +395,29 @@ export function refreshRepositories(
   return requestAPI<IRepository[]>(
     'refresh',
     { ...init, method: 'POST' },
+    settings
+  );
+}
+
+/**
+ * Use the user's repositories, in order, instead of the administrator's
+ * (`PUT repositories`); the server re-reads them before answering.
+ *
+ * @param repositories The repository URLs to use, in apk's order.
+ *
+ * @returns The repositories' state after re-reading.
+ *
+ * @throws `ResponseError` 400 for a malformed URL and 403 for one outside the
+ * administrator's policy, with the server's explanation as its message.
+ */
+export function putRepositories(
+  repositories: string[],
+  settings?: ServerConnection.ISettings,
+  init: RequestInit = {}
+): Promise<IRepository[]> {
+  return requestAPI<IRepository[]>(
+    'repositories',
+    { ...init, method: 'PUT', body: JSON.stringify({ repositories }) },
     settings
   );
 }

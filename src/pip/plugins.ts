@@ -10,9 +10,16 @@ import type {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { Dialog, ISessionContext, showDialog } from '@jupyterlab/apputils';
-import { IConsoleCellExecutor, runCell as runConsoleCell } from '@jupyterlab/console';
-import { INotebookCellExecutor, runCell as runNotebookCell } from '@jupyterlab/notebook';
+import {
+  IConsoleCellExecutor,
+  runCell as runConsoleCell
+} from '@jupyterlab/console';
+import {
+  INotebookCellExecutor,
+  runCell as runNotebookCell
+} from '@jupyterlab/notebook';
 import type { ServerConnection } from '@jupyterlab/services';
+import type { Token } from '@lumino/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
@@ -60,11 +67,15 @@ class ServerPipRouter implements IPipRouter {
     return reply.decisions;
   }
 
-  async install(packages: string[], signal: AbortSignal): Promise<IInstallOutcome> {
+  async install(
+    packages: string[],
+    signal: AbortSignal
+  ): Promise<IInstallOutcome> {
     const start = performance.now();
     // A job of the jobs model: its progress shows in the status bar and a notification.
     const entry = await this._jobs.submit('install', packages);
-    const cancel = () => void this._jobs.cancel(entry.id).catch(() => undefined);
+    const cancel = () =>
+      void this._jobs.cancel(entry.id).catch(() => undefined);
     signal.addEventListener('abort', cancel);
     try {
       const ended = await this._jobs.whenEnded(entry.id);
@@ -98,12 +109,12 @@ async function createExecutor(
     try {
       const settings = await settingRegistry.load(SETTINGS_ID);
       const read = () => {
-        preferences.intercept = settings.get('interceptPip').composite as boolean;
-        preferences.confirm = settings.get('confirmPipInstall').composite as boolean;
-        preferences.overrides = settings.get('pipOverrides').composite as Record<
-          string,
-          string
-        >;
+        preferences.intercept = settings.get('interceptPip')
+          .composite as boolean;
+        preferences.confirm = settings.get('confirmPipInstall')
+          .composite as boolean;
+        preferences.overrides = settings.get('pipOverrides')
+          .composite as Record<string, string>;
       };
       read();
       settings.changed.connect(read);
@@ -136,9 +147,9 @@ async function createExecutor(
     translator
   });
   app.commands.commandExecuted.connect((_, args) => {
-    const widget = app.shell.currentWidget as
-      | { sessionContext?: ISessionContext }
-      | null;
+    const widget = app.shell.currentWidget as {
+      sessionContext?: ISessionContext;
+    } | null;
     if (INTERRUPT_COMMANDS.has(args.id) && widget?.sessionContext) {
       executor.interrupt(widget.sessionContext);
     }
@@ -147,15 +158,21 @@ async function createExecutor(
 }
 
 /**
- * The notebook cell executor: the core one, with `%pip install` routed first.
+ * A plugin providing *token* as the core `runCell` with `%pip install` routed first.
  */
-export const notebookExecutorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> =
-  {
-    id: 'jupyterlab-apk:notebook-cell-executor',
-    description:
-      'Runs notebook cells, installing what prebuilt apks satisfy in %pip install commands first.',
+function executorPlugin<
+  T extends { runCell: (options: any) => Promise<boolean> }
+>(
+  id: string,
+  where: string,
+  token: Token<T>,
+  runCell: T['runCell']
+): JupyterFrontEndPlugin<T> {
+  return {
+    id,
+    description: `Runs ${where} cells, installing what prebuilt apks satisfy in %pip install commands first.`,
     autoStart: true,
-    provides: INotebookCellExecutor,
+    provides: token,
     requires: [IApkJobs],
     optional: [ISettingRegistry, ITranslator],
     activate: async (
@@ -163,31 +180,34 @@ export const notebookExecutorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor
       jobs: JobsModel,
       settingRegistry: ISettingRegistry | null,
       translator: ITranslator | null
-    ): Promise<INotebookCellExecutor> => {
-      const executor = await createExecutor(app, jobs, settingRegistry, translator);
-      return Object.freeze({ runCell: executor.wrap(runNotebookCell) });
+    ): Promise<T> => {
+      const executor = await createExecutor(
+        app,
+        jobs,
+        settingRegistry,
+        translator
+      );
+      return Object.freeze({ runCell: executor.wrap(runCell) }) as T;
     }
   };
+}
 
 /**
- * The console cell executor, likewise.
+ * The notebook cell executor.
  */
-export const consoleExecutorPlugin: JupyterFrontEndPlugin<IConsoleCellExecutor> =
-  {
-    id: 'jupyterlab-apk:console-cell-executor',
-    description:
-      'Runs console cells, installing what prebuilt apks satisfy in %pip install commands first.',
-    autoStart: true,
-    provides: IConsoleCellExecutor,
-    requires: [IApkJobs],
-    optional: [ISettingRegistry, ITranslator],
-    activate: async (
-      app: JupyterFrontEnd,
-      jobs: JobsModel,
-      settingRegistry: ISettingRegistry | null,
-      translator: ITranslator | null
-    ): Promise<IConsoleCellExecutor> => {
-      const executor = await createExecutor(app, jobs, settingRegistry, translator);
-      return Object.freeze({ runCell: executor.wrap(runConsoleCell) });
-    }
-  };
+export const notebookExecutorPlugin = executorPlugin(
+  'jupyterlab-apk:notebook-cell-executor',
+  'notebook',
+  INotebookCellExecutor,
+  runNotebookCell
+);
+
+/**
+ * The console cell executor.
+ */
+export const consoleExecutorPlugin = executorPlugin(
+  'jupyterlab-apk:console-cell-executor',
+  'console',
+  IConsoleCellExecutor,
+  runConsoleCell
+);
