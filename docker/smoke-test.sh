@@ -168,7 +168,7 @@ with open("/etc/apk/repositories", encoding="utf-8") as f:
 with open("/etc/jupyterlab-apk/policy.json", encoding="utf-8") as f:
     policy = json.load(f)
 with open("/opt/jupyter/share/jupyter/lab/settings/overrides.json", encoding="utf-8") as f:
-    overrides = json.load(f)["jupyterlab-apk:catalog"]["repositories"]
+    overrides = [e["url"] for e in json.load(f)["jupyterlab-apk:catalog"]["repositories"]]
 settings = call("GET", "jupyterlab-apk/settings")
 lists = {
     "/etc/apk/repositories": apk_repositories,

@@ -7,8 +7,8 @@ Reads the untagged lines of /etc/apk/repositories (written by apk-repositories.s
   "allow_remove", "audit_log"), which docker/jupyter_server_config.py also reads, so the server,
   the helper and apk itself use the same repositories;
 * JupyterLab's overrides.json from the template docker/overrides.json, with its
-  `jupyterlab-apk:catalog` `repositories` setting replaced by the same list, so the settings
-  editor shows what the server uses.
+  `jupyterlab-apk:catalog` `repositories` setting replaced by the same list (as the schema's
+  `{"url", "enabled"}` entries), so the settings editor shows what the server uses.
 
 Standard library only: it runs on the image's own python3 before anything else is installed.
 """
@@ -91,7 +91,8 @@ def main(argv: list[str]) -> int:
         overrides = json.load(f)
     if not isinstance(overrides.get(PLUGIN), dict):
         raise SystemExit(f"write-config.py: {args.overrides_template} has no {PLUGIN!r} object")
-    overrides[PLUGIN]["repositories"] = repositories
+    # The setting's entries (schema/catalog.json): every repository the server uses is enabled.
+    overrides[PLUGIN]["repositories"] = [{"url": url, "enabled": True} for url in repositories]
     write_json(args.overrides, overrides, 0o644)
 
     print(f"write-config.py: {args.policy}:")

@@ -18,7 +18,11 @@ import {
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { refreshIcon } from '@jupyterlab/ui-components';
+import {
+  IFormRendererRegistry,
+  PanelWithToolbar,
+  refreshIcon
+} from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { JobAction } from './api';
@@ -29,6 +33,12 @@ import { runJob } from './jobs/actions';
 import { JobsModel } from './jobs/model';
 import { JobNotifier } from './jobs/notifications';
 import { JobsStatus } from './jobs/statusbar';
+import {
+  REPOSITORIES_SETTING,
+  RepositoriesField,
+  RepositorySettingsModel,
+  RepositorySettingsStatus
+} from './settings';
 import { IApkJobs } from './tokens';
 import { PACKAGE_VERSION } from './version';
 import { consoleExecutorPlugin, notebookExecutorPlugin } from './pip/plugins';
@@ -47,6 +57,11 @@ namespace CommandIDs {
 
   export const removePackages = 'apk:remove-packages';
 }
+
+/**
+ * The settings editor's command (from `@jupyterlab/settingeditor-extension`).
+ */
+const OPEN_SETTINGS_COMMAND = 'settingeditor:open';
 
 /**
  * The commands that run a job, by action.
@@ -78,6 +93,17 @@ const PACKAGES_ARGS_SCHEMA = {
 const CATALOG_PLUGIN_ID = 'jupyterlab-apk:catalog';
 
 /**
+ * The class of the sidebar's repositories section (`CatalogPanel`).
+ */
+const REPOSITORIES_SECTION_CLASS = 'jp-ApkPanel-repositoriesSection';
+
+/**
+ * How long the settings wait for the server's policy before loading without
+ * it, in milliseconds (the policy makes the administrator's list the default).
+ */
+const POLICY_TIMEOUT = 10000;
+
+/**
  * The left sidebar panel listing the packages of the configured apk repositories.
  */
 const catalogPlugin: JupyterFrontEndPlugin<void> = {
@@ -90,7 +116,8 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
     ILayoutRestorer,
     ISettingRegistry,
     ITranslator,
-    IApkJobs
+    IApkJobs,
+    IFormRendererRegistry
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -98,7 +125,8 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null,
-    jobs: IApkJobs | null
+    jobs: IApkJobs | null,
+    formRegistry: IFormRendererRegistry | null
   ): void => {
     translator = translator ?? nullTranslator;
     const trans = translator.load('jupyterlab_apk');
@@ -132,6 +160,57 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
       restorer.add(panel, 'jupyterlab-apk-catalog');
     }
     shell.add(panel, 'left', { rank: 1050, type: 'Prebuilt Packages' });
+
+    // The `repositories` setting: shown with the policy in the settings editor,
+    // applied to the server when it changes, refused lists explained in the sidebar.
+    const repositorySettings = new RepositorySettingsModel({
+      serverSettings: app.serviceManager.serverSettings,
+      translator
+    });
+    // The query matches the schema's title, which is not translated.
+    const editSettings = () =>
+      commands.execute(OPEN_SETTINGS_COMMAND, { query: 'Prebuilt Packages' });
+    (
+      panel.widgets.find(widget =>
+        widget.hasClass(REPOSITORIES_SECTION_CLASS)
+      ) as PanelWithToolbar | undefined
+    )?.insertWidget(
+      0,
+      new RepositorySettingsStatus({
+        model: repositorySettings,
+        trans,
+        onEdit: () => void editSettings()
+      })
+    );
+    if (formRegistry) {
+      formRegistry.addRenderer(`${CATALOG_PLUGIN_ID}.${REPOSITORIES_SETTING}`, {
+        fieldRenderer: RepositoriesField.renderer(
+          repositorySettings,
+          translator
+        )
+      });
+    }
+    repositorySettings.applied.connect(() => {
+      if (model.isInitialized) {
+        void model.refreshRepositories();
+        void model.reload();
+      }
+    });
+    // A short prefix: notifications show 140 characters of the server's message;
+    // the sidebar and the settings editor show all of it.
+    repositorySettings.failed.connect((_, message) => {
+      Notification.error(trans.__('Repositories not applied: %1', message), {
+        autoClose: false,
+        actions: commands.hasCommand(OPEN_SETTINGS_COMMAND)
+          ? [
+              {
+                label: trans.__('Edit Settings'),
+                callback: () => void editSettings()
+              }
+            ]
+          : []
+      });
+    });
 
     commands.addCommand(CommandIDs.openCatalog, {
       label: trans.__('Open Prebuilt Packages'),
@@ -238,7 +317,11 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
       palette.addItem({ command: CommandIDs.refreshCatalog, category });
     }
 
+    // One request serves the version check below and the repository policy.
+    const serverInfo = model.fetchServerInfo();
+
     if (settingRegistry) {
+      const registry = settingRegistry;
       const applySettings = (settings: ISettingRegistry.ISettings): void => {
         const filter = settings.get('defaultFilter').composite;
         if (isCatalogFilter(filter)) {
@@ -246,9 +329,29 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
         }
         confirmSingleInstall =
           settings.get('confirmSingleInstall').composite !== false;
+        void repositorySettings.apply(
+          settings.get(REPOSITORIES_SETTING).composite
+        );
       };
-      settingRegistry
-        .load(CATALOG_PLUGIN_ID)
+      // The schema asks for a transform (`jupyter.lab.transform`): the registry
+      // loads the settings only once it is registered, and it needs the policy.
+      Private.within(serverInfo, POLICY_TIMEOUT)
+        .then(info => {
+          repositorySettings.serverInfo = info;
+        })
+        .then(() => {
+          try {
+            registry.transform(CATALOG_PLUGIN_ID, {
+              fetch: plugin => repositorySettings.transform(plugin)
+            });
+          } catch (reason) {
+            console.warn(
+              'The jupyterlab-apk repositories setting has no policy default',
+              reason
+            );
+          }
+          return registry.load(CATALOG_PLUGIN_ID);
+        })
         .then(settings => {
           applySettings(settings);
           settings.changed.connect(applySettings);
@@ -260,8 +363,7 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
 
     // A frontend and a server extension from different releases disagree on the
     // REST API in ways that fail obscurely: say so once, up front.
-    model
-      .fetchServerInfo()
+    serverInfo
       .then(info => {
         if (info.version !== PACKAGE_VERSION) {
           void showErrorMessage(
@@ -339,6 +441,28 @@ const jobsPlugin: JupyterFrontEndPlugin<IApkJobs> = {
  * Module-private helpers.
  */
 namespace Private {
+  /**
+   * What a promise resolves to, or `null` when it rejects or takes longer than `ms`.
+   */
+  export function within<T>(
+    promise: Promise<T>,
+    ms: number
+  ): Promise<T | null> {
+    return new Promise(resolve => {
+      const timer = setTimeout(() => resolve(null), ms);
+      promise.then(
+        value => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        () => {
+          clearTimeout(timer);
+          resolve(null);
+        }
+      );
+    });
+  }
+
   /**
    * The `packages` argument of a job command.
    *

@@ -79,7 +79,9 @@ def test_repositories_script_default_matches_the_overrides_template(alpine_root)
     assert result.returncode == 0, result.stderr
     written = (alpine_root / "etc/apk/repositories").read_text().splitlines()
     template = json.loads((DOCKER / "overrides.json").read_text())
-    assert written == DEFAULT_REPOSITORIES == template["jupyterlab-apk:catalog"]["repositories"]
+    entries = template["jupyterlab-apk:catalog"]["repositories"]
+    assert written == DEFAULT_REPOSITORIES == [entry["url"] for entry in entries]
+    assert all(entry["enabled"] for entry in entries)
 
 
 @pytest.mark.parametrize("bad", ["-X", "ftp://host/repo", "relative/repo", "*", "http://"])
@@ -144,7 +146,9 @@ def test_written_policy_is_accepted_by_the_helper(tmp_path):
     assert loaded["audit_log"] == "/var/log/jupyterlab-apk/audit.jsonl"
     assert policy.stat().st_mode & 0o777 == 0o644
     assert json.loads(overrides.read_text()) == {
-        "jupyterlab-apk:catalog": {"repositories": expected}
+        "jupyterlab-apk:catalog": {
+            "repositories": [{"url": url, "enabled": True} for url in expected]
+        }
     }
 
 

@@ -1,0 +1,12 @@
+// Copyright (c) jupyterlab-apk contributors.
+// Distributed under the terms of the Modified BSD License.
+
+/**
+ * The `repositories` setting: policy rules, the model applying it to the
+ * server, its settings editor field and its line in the sidebar.
+ */
+
+export * from './field';
+export * from './model';
+export * from './repositories';
+export * from './status';
