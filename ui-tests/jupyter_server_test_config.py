@@ -17,6 +17,7 @@ $JUPYTERLAB_APK_UI_ROOT replace the demo's repositories, keys and sandbox root (
 them to serve a generated 25,000-package catalog instead).
 """
 
+import importlib.util
 import os
 import shutil
 import time
@@ -62,3 +63,19 @@ for old in (HERE / ".apk-cache").glob("[0-9]*"):
         shutil.rmtree(old, ignore_errors=True)
 cache_dir.mkdir(parents=True)
 c.ApkManager.cache_dir = str(cache_dir)
+
+# pip in the kernels (tests/pip.spec.ts): never the network. A local directory holds the tiny
+# `pipdemo` wheel, which no apk provides (python -m demo.pip_wheels), and .demo/wheels the
+# demo's real wheels (tabulate, termcolor, ...). Kernels inherit the server's environment.
+# The kernels' pip installs into the kernel's own interpreter (the dev venv): the tests
+# uninstall what they install.
+_spec = importlib.util.spec_from_file_location(
+    "demo_pip_wheels", HERE.parent / "demo" / "pip_wheels.py"
+)
+_pip_wheels = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_pip_wheels)
+PIP_WHEELS = HERE / ".apk-cache" / "pip-wheels"
+_pip_wheels.build(PIP_WHEELS)
+os.environ["PIP_FIND_LINKS"] = " ".join([str(PIP_WHEELS), str(HERE.parent / ".demo" / "wheels")])
+os.environ["PIP_NO_INDEX"] = "1"
+os.environ["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"

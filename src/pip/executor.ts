@@ -17,6 +17,12 @@ import { rewriteCell } from './rewrite';
 import { withCode } from './session';
 
 /**
+ * Run silently in the kernel after apk installed packages for a cell.
+ */
+export const INVALIDATE_IMPORT_CACHES =
+  'import importlib as _apk_importlib; _apk_importlib.invalidate_caches(); del _apk_importlib';
+
+/**
  * How an install of the apk-routed requirements ended.
  */
 export interface IInstallOutcome {
@@ -251,6 +257,16 @@ export class PipCellExecutor {
       }
       return decision.reason;
     });
+    if (routed.size) {
+      // New directories and modules appeared under the kernel's sys.path while it ran:
+      // without this, Python's cached "no such path" keeps `import x` failing. Sent before
+      // the cell on the same channel, so the kernel runs it first.
+      kernel.requestExecute({
+        code: INVALIDATE_IMPORT_CACHES,
+        silent: true,
+        store_history: false
+      });
+    }
     return rewriteCell(source, parsed, routed, summary);
   }
 

@@ -5,6 +5,7 @@ import type { ISessionContext } from '@jupyterlab/apputils';
 
 import type { IDecision } from '../../src/api';
 import {
+  INVALIDATE_IMPORT_CACHES,
   IInstallOutcome,
   IPipRouter,
   IRunCellOptions,
@@ -20,8 +21,8 @@ function fakeSession(language = 'python') {
   const kernel = {
     name: 'python3',
     spec: Promise.resolve({ language }),
-    requestExecute: (content: { code: string }) => {
-      sent.push(content.code);
+    requestExecute: (content: { code: string; silent?: boolean }) => {
+      sent.push(content.silent ? `[silent] ${content.code}` : content.code);
       return { done: Promise.resolve() };
     }
   };
@@ -125,7 +126,9 @@ describe('PipCellExecutor', () => {
     expect(ok).toBe(true);
     expect(router.resolveCalls).toEqual([['numpy', 'torch']]);
     expect(router.installCalls).toEqual([['py3-numpy']]);
-    expect(sent).toHaveLength(1);
+    // First, silently, the import caches are dropped: the apk files are new to the kernel.
+    expect(sent).toHaveLength(2);
+    expect(sent.shift()).toBe(`[silent] ${INVALIDATE_IMPORT_CACHES}`);
     const [summary, ...rest] = sent[0].split('\n');
     expect(summary).toBe(
       `print(${pythonString(
@@ -147,12 +150,13 @@ describe('PipCellExecutor', () => {
     expect(sent).toEqual([]); // the import waits for the install
     release();
     await Promise.all([first, second]);
-    expect(sent).toHaveLength(2);
-    expect(sent[0]).toContain('py3-numpy');
-    expect(sent[1]).toBe('import numpy');
+    expect(sent).toHaveLength(3);
+    expect(sent[0]).toBe(`[silent] ${INVALIDATE_IMPORT_CACHES}`);
+    expect(sent[1]).toContain('py3-numpy');
+    expect(sent[2]).toBe('import numpy');
     // Once the queue drained, a plain cell is synchronous again.
     void run({ cell: cell('x = 1'), sessionContext });
-    expect(sent[2]).toBe('x = 1');
+    expect(sent[3]).toBe('x = 1');
   });
 
   it('does not hold other sessions', async () => {
