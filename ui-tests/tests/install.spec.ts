@@ -132,6 +132,9 @@ async function packageRow(panel: Locator, name: string): Promise<Locator> {
   const input = panel.locator('.jp-ApkPanel-search input');
   await input.fill(name);
   const row = panel.locator(`${ENTRY}[data-package="${name}"]`);
+  // Wait for the search's own result (each demo name matches only itself), not a row of the
+  // list still shown from before: clicking that one races the re-render.
+  await expect(panel.locator(ENTRY)).toHaveCount(1);
   await expect(row).toBeVisible();
   return row;
 }
