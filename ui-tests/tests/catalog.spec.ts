@@ -10,6 +10,8 @@ import * as path from 'path';
 import { expect, test } from '@jupyterlab/galata';
 import type { APIRequestContext, Locator, Page } from '@playwright/test';
 
+import { api } from './apk-api';
+
 const PANEL_ID = 'jp-apk-panel';
 const TAB = `.lm-TabBar-tab[data-id="${PANEL_ID}"]`;
 const PANEL = '.jp-ApkPanel';
@@ -36,45 +38,53 @@ interface IRepository {
   packages: number;
 }
 
-async function api<T>(request: APIRequestContext, query: string): Promise<T> {
-  const response = await request.get(`/jupyterlab-apk/${query}`);
-  expect(response.ok(), `GET ${query}: ${response.status()}`).toBeTruthy();
-  return (await response.json()) as T;
-}
-
 /** All packages matching a query (the API pages by 500 at most). */
-function packages(request: APIRequestContext, params: Record<string, string>): Promise<IPage> {
+function packages(
+  request: APIRequestContext,
+  params: Record<string, string>
+): Promise<IPage> {
   const query = new URLSearchParams({ limit: '500', ...params });
   return api<IPage>(request, `packages?${query}`);
 }
 
 function escapeRegExp(text: string): RegExp {
-  return new RegExp(`(^|\\D)${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\D|$)`);
+  return new RegExp(
+    `(^|\\D)${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\D|$)`
+  );
 }
 
 /** The package names the sidebar currently lists, in order. */
 async function listedNames(panel: Locator): Promise<string[]> {
   return panel
     .locator(ENTRY)
-    .evaluateAll(rows => rows.map(row => row.getAttribute('data-package') ?? ''));
+    .evaluateAll(rows =>
+      rows.map(row => row.getAttribute('data-package') ?? '')
+    );
 }
 
 /** Open the sidebar with its tab and wait for the first result to be rendered. */
 async function openFromTab(page: Page): Promise<Locator> {
   const tab = page.locator(TAB);
   await expect(tab).toBeVisible();
-  await expect(tab).toHaveAttribute('title', new RegExp(COMMAND_LABEL.replace('Open ', '')));
+  await expect(tab).toHaveAttribute(
+    'title',
+    new RegExp(COMMAND_LABEL.replace('Open ', ''))
+  );
   await tab.click();
   await expect(tab).toHaveClass(/lm-mod-current/);
   const panel = page.locator(PANEL);
   await expect(panel).toBeVisible();
-  await expect(panel.locator('.jp-ApkPanel-loading')).toHaveCount(0, { timeout: 30000 });
+  await expect(panel.locator('.jp-ApkPanel-loading')).toHaveCount(0, {
+    timeout: 30000
+  });
   return panel;
 }
 
 function searchInput(panel: Locator): Locator {
   // The contract: the search input lives inside .jp-ApkPanel-search (which may be the input).
-  return panel.locator('input.jp-ApkPanel-search, .jp-ApkPanel-search input').first();
+  return panel
+    .locator('input.jp-ApkPanel-search, .jp-ApkPanel-search input')
+    .first();
 }
 
 test.describe('Prebuilt Packages sidebar', () => {
@@ -85,25 +95,34 @@ test.describe('Prebuilt Packages sidebar', () => {
     request
   }) => {
     const expected = await packages(request, { python: 'true' });
-    expect(expected.total, 'the demo repository should hold Python packages').toBeGreaterThan(0);
+    expect(
+      expected.total,
+      'the demo repository should hold Python packages'
+    ).toBeGreaterThan(0);
 
     // Not visible before the tab is clicked.
     await expect(page.locator(PANEL)).toBeHidden();
     const panel = await openFromTab(page);
 
     // The default filter is "python" and the list matches the API's answer, one row a package.
-    await expect(panel.locator('select.jp-ApkPanel-filter')).toHaveValue('python');
+    await expect(panel.locator('select.jp-ApkPanel-filter')).toHaveValue(
+      'python'
+    );
     await expect(panel.locator(ENTRY)).toHaveCount(expected.total);
     expect((await listedNames(panel)).sort()).toEqual(
       expected.packages.map(p => p.name).sort()
     );
-    await expect(panel.locator('.jp-ApkPanel-count')).toHaveText(escapeRegExp(`${expected.total}`));
+    await expect(panel.locator('.jp-ApkPanel-count')).toHaveText(
+      escapeRegExp(`${expected.total}`)
+    );
 
     // Each row shows its name, version, size and description.
     const first = expected.packages[0];
     const row = panel.locator(`${ENTRY}[data-package="${first.name}"]`);
     await expect(row.locator('.jp-ApkPanel-entryName')).toHaveText(first.name);
-    await expect(row.locator('.jp-ApkPanel-entryVersion')).toContainText(first.version);
+    await expect(row.locator('.jp-ApkPanel-entryVersion')).toContainText(
+      first.version
+    );
     await expect(row.locator('.jp-ApkPanel-entrySize')).not.toBeEmpty();
     await expect(row.locator('.jp-ApkPanel-entryDescription')).toContainText(
       first.description.slice(0, 30)
@@ -115,7 +134,9 @@ test.describe('Prebuilt Packages sidebar', () => {
     await expect(panel.locator('.jp-ApkPanel-demo')).toBeVisible();
 
     // Wait for the repositories too, so that the screenshot shows everything.
-    await expect(panel.locator('.jp-ApkPanel-repository[data-status="error"]')).toHaveCount(1, {
+    await expect(
+      panel.locator('.jp-ApkPanel-repository[data-status="error"]')
+    ).toHaveCount(1, {
       timeout: 30000
     });
     // Screenshot for the README: the left side bar (tabs and this panel).
@@ -129,7 +150,9 @@ test.describe('Prebuilt Packages sidebar', () => {
         x: bar.x,
         y: Math.min(bar.y, area.y),
         width: area.x + area.width - bar.x,
-        height: Math.max(bar.y + bar.height, area.y + area.height) - Math.min(bar.y, area.y)
+        height:
+          Math.max(bar.y + bar.height, area.y + area.height) -
+          Math.min(bar.y, area.y)
       }
     });
   });
@@ -159,9 +182,15 @@ test.describe('Prebuilt Packages sidebar', () => {
     await input.click();
     await input.pressSequentially(word, { delay: 30 });
     await expect(panel.locator(ENTRY)).toHaveCount(matching.total);
-    expect((await listedNames(panel)).sort()).toEqual(matching.packages.map(p => p.name).sort());
-    await expect(panel.locator(`${ENTRY}[data-package="${target.name}"]`)).toBeVisible();
-    await expect(panel.locator('.jp-ApkPanel-count')).toHaveText(escapeRegExp(`${matching.total}`));
+    expect((await listedNames(panel)).sort()).toEqual(
+      matching.packages.map(p => p.name).sort()
+    );
+    await expect(
+      panel.locator(`${ENTRY}[data-package="${target.name}"]`)
+    ).toBeVisible();
+    await expect(panel.locator('.jp-ApkPanel-count')).toHaveText(
+      escapeRegExp(`${matching.total}`)
+    );
 
     // Clearing the box restores the whole list.
     await input.fill('');
@@ -170,7 +199,9 @@ test.describe('Prebuilt Packages sidebar', () => {
 
     // A word that matches nothing: no rows and the empty state.
     const unknown = 'zzqxjvnotapackage';
-    expect((await packages(request, { python: 'true', q: unknown })).total).toBe(0);
+    expect(
+      (await packages(request, { python: 'true', q: unknown })).total
+    ).toBe(0);
     await input.pressSequentially(unknown, { delay: 10 });
     await expect(panel.locator('.jp-ApkPanel-empty')).toBeVisible();
     await expect(panel.locator(ENTRY)).toHaveCount(0);
@@ -192,7 +223,9 @@ test.describe('Prebuilt Packages sidebar', () => {
 
     await filter.selectOption('all');
     await expect(panel.locator(ENTRY)).toHaveCount(Math.min(all.total, 500));
-    await expect(panel.locator('.jp-ApkPanel-count')).toHaveText(escapeRegExp(`${all.total}`));
+    await expect(panel.locator('.jp-ApkPanel-count')).toHaveText(
+      escapeRegExp(`${all.total}`)
+    );
 
     // Nothing is installed in the demo's sandbox root.
     const installed = await packages(request, { installed: 'true' });
@@ -254,15 +287,24 @@ test.describe('Prebuilt Packages sidebar', () => {
     await expect(details).toContainText(target.description);
 
     // Another row shows that package's details instead.
-    const other = list.find(p => p.name !== target.name && p.version !== target.version);
+    const other = list.find(
+      p => p.name !== target.name && p.version !== target.version
+    );
     if (other) {
       await panel.locator(`${ENTRY}[data-package="${other.name}"]`).click();
-      await expect(panel.locator('.jp-ApkPanel-details')).toContainText(other.version);
-      await expect(panel.locator('.jp-ApkPanel-details')).toContainText(other.name);
+      await expect(panel.locator('.jp-ApkPanel-details')).toContainText(
+        other.version
+      );
+      await expect(panel.locator('.jp-ApkPanel-details')).toContainText(
+        other.name
+      );
     }
   });
 
-  test('the command palette command opens the sidebar', async ({ page, request }) => {
+  test('the command palette command opens the sidebar', async ({
+    page,
+    request
+  }) => {
     const expected = await packages(request, { python: 'true' });
     await expect(page.locator(PANEL)).toBeHidden();
 

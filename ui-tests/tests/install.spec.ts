@@ -14,6 +14,8 @@ import * as path from 'path';
 import { expect, test } from '@jupyterlab/galata';
 import type { APIRequestContext, Locator, Page } from '@playwright/test';
 
+import { api, IJob, runJob } from './apk-api';
+
 const PANEL_ID = 'jp-apk-panel';
 const TAB = `.lm-TabBar-tab[data-id="${PANEL_ID}"]`;
 const PANEL = '.jp-ApkPanel';
@@ -32,46 +34,16 @@ interface IPackage {
   installed_version: string | null;
 }
 
-interface IJob {
-  id: string;
-  state: string;
-  revision: number;
-  error: string | null;
-  log: string;
-}
-
 interface ISettings {
   root: string;
   allow_remove: boolean;
 }
 
-async function api<T>(request: APIRequestContext, query: string): Promise<T> {
-  const response = await request.get(`/jupyterlab-apk/${query}`);
-  expect(response.ok(), `GET ${query}: ${response.status()}`).toBeTruthy();
-  return (await response.json()) as T;
-}
-
-/** Run a job through the REST API and wait for its end. */
-async function runJob(
-  request: APIRequestContext,
-  action: 'install' | 'remove',
-  packages: string[]
-): Promise<IJob> {
-  const response = await request.post('/jupyterlab-apk/jobs', {
-    data: { action, packages, preview: false }
-  });
-  expect(response.status(), `POST jobs ${action} ${packages}`).toBe(202);
-  let job = (await response.json()) as IJob;
-  const deadline = Date.now() + 60000;
-  while (!['done', 'failed', 'cancelled', 'timed-out'].includes(job.state)) {
-    expect(Date.now(), `job ${job.id} did not end`).toBeLessThan(deadline);
-    job = await api<IJob>(request, `jobs/${job.id}?since=${job.revision}&wait=5`);
-  }
-  return job;
-}
-
 /** Remove whichever of `names` is installed, so that a test starts from a known state. */
-async function removeInstalled(request: APIRequestContext, names: string[]): Promise<void> {
+async function removeInstalled(
+  request: APIRequestContext,
+  names: string[]
+): Promise<void> {
   const installed: string[] = [];
   for (const name of names) {
     const pkg = await api<IPackage>(request, `packages/${name}`);
@@ -100,12 +72,20 @@ async function holdLock(
     'fcntl.flock(fd, fcntl.LOCK_EX)\n' +
     "print('locked', flush=True)\n" +
     'sys.stdin.read()\n';
-  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, ['-c', script, lockFile]);
-  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [
+    '-c',
+    script,
+    lockFile
+  ]);
+  const exited = new Promise<void>(resolve =>
+    child.once('exit', () => resolve())
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout.once('data', () => resolve());
     child.once('error', reject);
-    child.once('exit', code => reject(new Error(`the lock holder exited (${code})`)));
+    child.once('exit', code =>
+      reject(new Error(`the lock holder exited (${code})`))
+    );
   });
   return {
     release: async () => {
@@ -122,7 +102,9 @@ async function openSidebar(page: Page): Promise<Locator> {
   await page.locator(TAB).click();
   const panel = page.locator(PANEL);
   await expect(panel).toBeVisible();
-  await expect(panel.locator('.jp-ApkPanel-loading')).toHaveCount(0, { timeout: 30000 });
+  await expect(panel.locator('.jp-ApkPanel-loading')).toHaveCount(0, {
+    timeout: 30000
+  });
   await expect(panel.locator(ENTRY).first()).toBeVisible();
   return panel;
 }
@@ -151,7 +133,9 @@ function toast(
   text: string | RegExp
 ): Locator {
   const selector =
-    type === 'in-progress' ? '.jp-Notification-Toast-in-progress' : `.Toastify__toast--${type}`;
+    type === 'in-progress'
+      ? '.jp-Notification-Toast-in-progress'
+      : `.Toastify__toast--${type}`;
   return page.locator(selector).filter({ hasText: text });
 }
 
@@ -188,7 +172,9 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
       const dialog = page.locator(DIALOG);
       const plan = dialog.locator('.jp-ApkPlan');
       await expect(plan).toBeVisible({ timeout: 30000 });
-      const step = plan.locator(`.jp-ApkPlan-step[data-package="${target.name}"]`);
+      const step = plan.locator(
+        `.jp-ApkPlan-step[data-package="${target.name}"]`
+      );
       await expect(step).toHaveCount(1);
       await expect(step).toHaveAttribute('data-action', 'install');
       await expect(step).toContainText(target.version);
@@ -204,8 +190,12 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
       await expect(job).toContainText(target.name);
       await expect(job.locator('.jp-ApkJobs-progress')).toBeVisible();
       await expect(page.locator('.jp-ApkJobs-status')).toBeVisible();
-      await expect(page.locator('.jp-ApkJobs-status')).toContainText(target.name);
-      await expect(toast(page, 'in-progress', `Installing ${target.name}`)).toBeVisible();
+      await expect(page.locator('.jp-ApkJobs-status')).toContainText(
+        target.name
+      );
+      await expect(
+        toast(page, 'in-progress', `Installing ${target.name}`)
+      ).toBeVisible();
 
       // The screenshot for the README: the sidebar while the job runs.
       const bar = (await page.sidebar.getTabBarLocator('left').boundingBox())!;
@@ -216,7 +206,9 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
           x: bar.x,
           y: Math.min(bar.y, area.y),
           width: area.x + area.width - bar.x,
-          height: Math.max(bar.y + bar.height, area.y + area.height) - Math.min(bar.y, area.y)
+          height:
+            Math.max(bar.y + bar.height, area.y + area.height) -
+            Math.min(bar.y, area.y)
         }
       });
     } finally {
@@ -225,7 +217,9 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
 
     // The job ends: the row shows the installed version, and nothing spins anymore.
     const installed = panel.locator(JOB).first();
-    await expect(installed).toHaveAttribute('data-state', 'done', { timeout: 30000 });
+    await expect(installed).toHaveAttribute('data-state', 'done', {
+      timeout: 30000
+    });
     await expect(installed).toContainText(target.name);
     await expect(installed.locator('.jp-ApkJobs-state')).toHaveText(/done/i);
     await expect(installed.locator('.jp-ApkJobs-progress')).toHaveCount(0);
@@ -235,11 +229,14 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
     await expect(row.locator('.jp-ApkPanel-progress')).toHaveCount(0);
     await expect(row.locator('button.jp-ApkPanel-install')).toHaveCount(0);
     await expect(row.locator('button.jp-ApkPanel-remove')).toBeVisible();
-    await expect(toast(page, 'success', `Installed ${target.name}`)).toBeVisible();
+    await expect(
+      toast(page, 'success', `Installed ${target.name}`)
+    ).toBeVisible();
     await expect(page.locator('.jp-ApkJobs-status')).toBeHidden();
-    expect((await api<IPackage>(request, `packages/${target.name}`)).installed_version).toBe(
-      target.version
-    );
+    expect(
+      (await api<IPackage>(request, `packages/${target.name}`))
+        .installed_version
+    ).toBe(target.version);
 
     // The log of the job, in the jobs view.
     await installed.locator('.jp-ApkJobs-toggleLog').click();
@@ -248,7 +245,10 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
     );
   });
 
-  test('installs several selected packages in one job', async ({ page, request }) => {
+  test('installs several selected packages in one job', async ({
+    page,
+    request
+  }) => {
     const names = ['py3-tabulate', 'py3-termcolor'];
     const panel = await openSidebar(page);
     for (const name of names) {
@@ -261,7 +261,9 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
     const dialog = page.locator(DIALOG);
     await expect(dialog.locator('.jp-ApkPlan')).toBeVisible({ timeout: 30000 });
     for (const name of names) {
-      await expect(dialog.locator(`.jp-ApkPlan-step[data-package="${name}"]`)).toHaveCount(1);
+      await expect(
+        dialog.locator(`.jp-ApkPlan-step[data-package="${name}"]`)
+      ).toHaveCount(1);
     }
     await dialog.locator('button.jp-mod-accept').click();
 
@@ -273,7 +275,9 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
       await expect(row.locator('.jp-ApkPanel-installedBadge')).toBeVisible();
       await expect(row.locator('input.jp-ApkPanel-select')).not.toBeChecked();
     }
-    await expect(panel.locator('button.jp-ApkPanel-installSelected')).toHaveCount(0);
+    await expect(
+      panel.locator('button.jp-ApkPanel-installSelected')
+    ).toHaveCount(0);
   });
 
   test('a failing install shows its error, and "Show log" shows what apk printed', async ({
@@ -289,16 +293,21 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
     try {
       await row.locator('button.jp-ApkPanel-install').click();
       const dialog = page.locator(DIALOG);
-      await expect(dialog.locator('.jp-ApkPlan')).toBeVisible({ timeout: 30000 });
+      await expect(dialog.locator('.jp-ApkPlan')).toBeVisible({
+        timeout: 30000
+      });
       await dialog.locator('button.jp-mod-accept').click();
 
       const job = panel.locator(JOB).first();
       await expect(job).toHaveAttribute('data-state', 'running');
-      await expect(job).toHaveAttribute('data-state', 'failed', { timeout: 40000 });
+      await expect(job).toHaveAttribute('data-state', 'failed', {
+        timeout: 40000
+      });
     } finally {
       await lock.release();
     }
-    const reason = 'Another apk process kept the package database locked for the whole wait.';
+    const reason =
+      'Another apk process kept the package database locked for the whole wait.';
     const job = panel.locator(JOB).first();
     await expect(job).toHaveAttribute('data-state', 'failed');
     await expect(job.locator('.jp-ApkJobs-error')).toContainText(reason);
@@ -334,26 +343,33 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
     const { root } = await api<ISettings>(request, 'settings');
 
     await page.notebook.createNew('apk-import.ipynb');
-    await page.notebook.setCell(0, 'code', 'import tabulate\nprint(tabulate.__file__)');
+    await page.notebook.setCell(
+      0,
+      'code',
+      'import tabulate\nprint(tabulate.__file__)'
+    );
     await page.notebook.runCell(0);
     const output = (await page.notebook.getCellTextOutput(0)) ?? [];
     const printed = output.join('').trim();
     expect(printed).toMatch(/tabulate/);
-    expect(fs.realpathSync(printed).startsWith(fs.realpathSync(root) + path.sep)).toBe(true);
+    expect(
+      fs.realpathSync(printed).startsWith(fs.realpathSync(root) + path.sep)
+    ).toBe(true);
 
     // Removing it from the sidebar: the kernel imported it, so it is told to restart.
     const panel = await openSidebar(page);
     const row = await packageRow(panel, name);
     await row.locator('button.jp-ApkPanel-remove').click();
     const dialog = page.locator(DIALOG);
-    await expect(dialog.locator(`.jp-ApkPlan-step[data-package="${name}"]`)).toHaveAttribute(
-      'data-action',
-      'remove'
-    );
+    await expect(
+      dialog.locator(`.jp-ApkPlan-step[data-package="${name}"]`)
+    ).toHaveAttribute('data-action', 'remove');
     // A removal is confirmed with a warning button.
     await dialog.locator('button.jp-mod-warn').click();
     const removal = panel.locator(JOB).first();
-    await expect(removal).toHaveAttribute('data-state', 'done', { timeout: 30000 });
+    await expect(removal).toHaveAttribute('data-state', 'done', {
+      timeout: 30000
+    });
     await expect(removal).toContainText(name);
     await expect(row.locator('.jp-ApkPanel-installedBadge')).toHaveCount(0);
     // The notice names the session (the notebook's name when its kernel started).

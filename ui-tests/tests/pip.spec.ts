@@ -23,7 +23,14 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import type { APIRequestContext, Page, Request, WebSocket } from '@playwright/test';
+import type {
+  APIRequestContext,
+  Page,
+  Request,
+  WebSocket
+} from '@playwright/test';
+
+import { api, IJob, runJob, TERMINAL } from './apk-api';
 
 const REPO = path.resolve(__dirname, '..', '..');
 /**
@@ -45,21 +52,11 @@ const APK_TOUCHED = ['py3-tabulate', 'py3-termcolor'];
 const PIP_TOUCHED = ['pipdemo', 'tabulate', 'termcolor'];
 // Those the tests expect pip to install (and uninstall) there.
 const MUST_BE_ABSENT = ['pipdemo', 'tabulate'];
-const TERMINAL = ['done', 'failed', 'cancelled', 'timed-out'];
 
 interface IPackage {
   name: string;
   version: string;
   installed_version: string | null;
-}
-
-interface IJob {
-  id: string;
-  action: string;
-  packages: string[];
-  state: string;
-  revision: number;
-  error: string | null;
 }
 
 interface ISettings {
@@ -77,40 +74,26 @@ async function jobIds(request: APIRequestContext): Promise<Set<string>> {
 }
 
 /** The jobs started since `before` was taken. */
-async function newJobs(request: APIRequestContext, before: Set<string>): Promise<IJob[]> {
-  return (await api<IJob[]>(request, 'jobs')).filter(job => !before.has(job.id));
-}
-
-async function api<T>(request: APIRequestContext, query: string): Promise<T> {
-  const response = await request.get(`/jupyterlab-apk/${query}`);
-  expect(response.ok(), `GET ${query}: ${response.status()}`).toBeTruthy();
-  return (await response.json()) as T;
-}
-
-/** Run a job through the REST API and wait for its end. */
-async function runJob(
+async function newJobs(
   request: APIRequestContext,
-  action: 'install' | 'remove',
-  packages: string[]
-): Promise<IJob> {
-  const response = await request.post('/jupyterlab-apk/jobs', {
-    data: { action, packages, preview: false }
-  });
-  expect(response.status(), `POST jobs ${action} ${packages}`).toBe(202);
-  let job = (await response.json()) as IJob;
-  const deadline = Date.now() + 60000;
-  while (!TERMINAL.includes(job.state)) {
-    expect(Date.now(), `job ${job.id} did not end`).toBeLessThan(deadline);
-    job = await api<IJob>(request, `jobs/${job.id}?since=${job.revision}&wait=5`);
-  }
-  return job;
+  before: Set<string>
+): Promise<IJob[]> {
+  return (await api<IJob[]>(request, 'jobs')).filter(
+    job => !before.has(job.id)
+  );
 }
 
 /** Remove whichever of `names` apk has installed in the sandbox root. */
-async function removeInstalled(request: APIRequestContext, names: string[]): Promise<void> {
+async function removeInstalled(
+  request: APIRequestContext,
+  names: string[]
+): Promise<void> {
   const installed: string[] = [];
   for (const name of names) {
-    if ((await api<IPackage>(request, `packages/${name}`)).installed_version !== null) {
+    if (
+      (await api<IPackage>(request, `packages/${name}`)).installed_version !==
+      null
+    ) {
       installed.push(name);
     }
   }
@@ -153,10 +136,14 @@ function venvDistributions(names: string[]): string[] {
 function pipUninstall(names: string[]): void {
   const installed = venvDistributions(names);
   if (installed.length > 0) {
-    execFileSync(KERNEL_PYTHON, ['-m', 'pip', 'uninstall', '-y', ...installed], {
-      env: venvOnlyEnv(),
-      stdio: 'ignore'
-    });
+    execFileSync(
+      KERNEL_PYTHON,
+      ['-m', 'pip', 'uninstall', '-y', ...installed],
+      {
+        env: venvOnlyEnv(),
+        stdio: 'ignore'
+      }
+    );
   }
 }
 
@@ -164,7 +151,10 @@ function pipUninstall(names: string[]): void {
 function watchResolve(page: Page): Request[] {
   const seen: Request[] = [];
   page.on('request', request => {
-    if (request.method() === 'POST' && RESOLVE.test(new URL(request.url()).pathname)) {
+    if (
+      request.method() === 'POST' &&
+      RESOLVE.test(new URL(request.url()).pathname)
+    ) {
       seen.push(request);
     }
   });
@@ -175,7 +165,9 @@ function watchResolve(page: Page): Request[] {
  * A kernel message sent over a kernel websocket, in either of JupyterLab's framings: JSON text
  * (the default protocol) or `v1.kernel.websocket.jupyter.org` (binary, with offsets).
  */
-function parseFrame(payload: string | Buffer): { header: any; content: any } | null {
+function parseFrame(
+  payload: string | Buffer
+): { header: any; content: any } | null {
   try {
     if (typeof payload === 'string') {
       return JSON.parse(payload);
@@ -185,7 +177,8 @@ function parseFrame(payload: string | Buffer): { header: any; content: any } | n
     for (let i = 0; i < count; i++) {
       offsets.push(Number(payload.readBigUInt64LE(8 * (i + 1))));
     }
-    const part = (i: number) => payload.subarray(offsets[i], offsets[i + 1]).toString('utf-8');
+    const part = (i: number) =>
+      payload.subarray(offsets[i], offsets[i + 1]).toString('utf-8');
     return { header: JSON.parse(part(1)), content: JSON.parse(part(4)) };
   } catch {
     return null;
@@ -225,21 +218,31 @@ async function openNotebook(
       source
     })),
     metadata: {
-      kernelspec: { display_name: 'Python 3 (ipykernel)', language: 'python', name: 'python3' },
+      kernelspec: {
+        display_name: 'Python 3 (ipykernel)',
+        language: 'python',
+        name: 'python3'
+      },
       language_info: { name: 'python' }
     },
     nbformat: 4,
     nbformat_minor: 5
   };
   const file = `${tmpPath}/${name}`;
-  expect(await page.contents.uploadContent(JSON.stringify(notebook), 'text', file)).toBe(true);
+  expect(
+    await page.contents.uploadContent(JSON.stringify(notebook), 'text', file)
+  ).toBe(true);
   // Opened by command rather than through the file browser, which need not show that folder.
   await page.evaluate(async file => {
     const app = (window as any).jupyterapp;
-    await app.commands.execute('docmanager:open', { path: file, factory: 'Notebook' });
+    await app.commands.execute('docmanager:open', {
+      path: file,
+      factory: 'Notebook'
+    });
   }, file);
   await page.waitForFunction(
-    file => (window as any).jupyterapp.shell.currentWidget?.context?.path === file,
+    file =>
+      (window as any).jupyterapp.shell.currentWidget?.context?.path === file,
     file
   );
   await waitForKernel(page);
@@ -251,7 +254,9 @@ async function waitForKernel(page: Page): Promise<void> {
     () => {
       const widget = (window as any).jupyterapp.shell.currentWidget;
       const kernel = widget?.sessionContext?.session?.kernel;
-      return kernel?.connectionStatus === 'connected' && kernel?.status === 'idle';
+      return (
+        kernel?.connectionStatus === 'connected' && kernel?.status === 'idle'
+      );
     },
     undefined,
     { timeout: 60000 }
@@ -259,7 +264,10 @@ async function waitForKernel(page: Page): Promise<void> {
 }
 
 /** The text of all outputs of notebook cell `index`, joined. */
-async function cellText(page: IJupyterLabPageFixture, index: number): Promise<string> {
+async function cellText(
+  page: IJupyterLabPageFixture,
+  index: number
+): Promise<string> {
   return ((await page.notebook.getCellTextOutput(index)) ?? []).join('');
 }
 
@@ -270,7 +278,10 @@ async function waitForCellText(
   pattern: RegExp
 ): Promise<string> {
   await expect
-    .poll(() => cellText(page, index), { timeout: 60000, intervals: [100, 250, 500] })
+    .poll(() => cellText(page, index), {
+      timeout: 60000,
+      intervals: [100, 250, 500]
+    })
     .toMatch(pattern);
   return cellText(page, index);
 }
@@ -285,10 +296,13 @@ async function runExtraCell(
   await page.evaluate(
     ({ source }) => {
       const panel = (window as any).jupyterapp.shell.currentWidget;
-      panel.content.model.sharedModel.insertCell(panel.content.model.cells.length, {
-        cell_type: 'code',
-        source
-      });
+      panel.content.model.sharedModel.insertCell(
+        panel.content.model.cells.length,
+        {
+          cell_type: 'code',
+          source
+        }
+      );
     },
     { source }
   );
@@ -349,7 +363,10 @@ test.describe.serial('%pip install routed to apk', () => {
     // directory with the last package in it, so it is created here, as on a real system.
     // (Without it, see the last test of this file.)
     const made = fs.mkdirSync(sitePackages, { recursive: true });
-    if (made !== undefined && (createdDir === undefined || createdDir.startsWith(made))) {
+    if (
+      made !== undefined &&
+      (createdDir === undefined || createdDir.startsWith(made))
+    ) {
       createdDir = made;
     }
   });
@@ -364,7 +381,11 @@ test.describe.serial('%pip install routed to apk', () => {
     if (createdDir === undefined) {
       return;
     }
-    for (let dir = sitePackages; dir.startsWith(createdDir); dir = path.dirname(dir)) {
+    for (
+      let dir = sitePackages;
+      dir.startsWith(createdDir);
+      dir = path.dirname(dir)
+    ) {
       try {
         fs.rmdirSync(dir);
       } catch (error) {
@@ -400,7 +421,11 @@ test.describe.serial('%pip install routed to apk', () => {
         ' \\(\\d+\\.\\d s\\)\\n' +
         'pipdemo → pip: no prebuilt package\\n'
     );
-    const first = await waitForCellText(page, 0, PIP_OUTPUT.installed('pipdemo', '1.0'));
+    const first = await waitForCellText(
+      page,
+      0,
+      PIP_OUTPUT.installed('pipdemo', '1.0')
+    );
     expect(first).toMatch(summary);
     const pipPart = first.replace(summary, '');
     expect(pipPart).toMatch(/pipdemo-1\.0-py3-none-any\.whl/);
@@ -427,13 +452,17 @@ test.describe.serial('%pip install routed to apk', () => {
     const installed = await api<IPackage>(request, 'packages/py3-tabulate');
     expect(installed.installed_version).toBe(tabulate.version);
     const jobs = await api<IJob[]>(request, 'jobs');
-    expect(jobs.find(job => job.packages.includes('py3-tabulate'))).toMatchObject({
+    expect(
+      jobs.find(job => job.packages.includes('py3-tabulate'))
+    ).toMatchObject({
       action: 'install',
       state: 'done'
     });
     await page.locator('.lm-TabBar-tab[data-id="jp-apk-panel"]').click();
     const panel = page.locator(PANEL);
-    await expect(panel.locator('.jp-ApkPanel-loading')).toHaveCount(0, { timeout: 30000 });
+    await expect(panel.locator('.jp-ApkPanel-loading')).toHaveCount(0, {
+      timeout: 30000
+    });
     await panel.locator('.jp-ApkPanel-search input').fill('py3-tabulate');
     const row = panel.locator(`${ENTRY}[data-package="py3-tabulate"]`);
     await expect(row.locator('.jp-ApkPanel-installedBadge')).toBeVisible();
@@ -447,7 +476,9 @@ test.describe.serial('%pip install routed to apk', () => {
     expect(uninstall).not.toMatch(/→/); // not intercepted: only install is routed
     expect(resolves).toHaveLength(1);
     await removeInstalled(request, ['py3-tabulate']);
-    expect((await api<IPackage>(request, 'packages/py3-tabulate')).installed_version).toBeNull();
+    expect(
+      (await api<IPackage>(request, 'packages/py3-tabulate')).installed_version
+    ).toBeNull();
   });
 
   test('a console: %pip install termcolor goes to apk, then termcolor imports from the sandbox root', async ({
@@ -471,7 +502,12 @@ test.describe.serial('%pip install routed to apk', () => {
 
     const cells = page.locator('.jp-CodeConsole-content .jp-CodeCell');
     const outputOf = async (index: number) =>
-      (await cells.nth(index).locator('.jp-OutputArea-output').allTextContents()).join('');
+      (
+        await cells
+          .nth(index)
+          .locator('.jp-OutputArea-output')
+          .allTextContents()
+      ).join('');
     const run = async (code: string) => {
       await page.evaluate(code => {
         const widget = (window as any).jupyterapp.shell.currentWidget;
@@ -483,7 +519,9 @@ test.describe.serial('%pip install routed to apk', () => {
 
     await run('%pip install termcolor');
     await expect(cells).toHaveCount(1, { timeout: 60000 });
-    await expect.poll(() => outputOf(0), { timeout: 60000 }).toMatch(/^termcolor → apk: /);
+    await expect
+      .poll(() => outputOf(0), { timeout: 60000 })
+      .toMatch(/^termcolor → apk: /);
     // Everything went to apk: the kernel only printed the summary, pip did not run.
     const output = await outputOf(0);
     expect(output).toMatch(
@@ -492,22 +530,30 @@ test.describe.serial('%pip install routed to apk', () => {
       )
     );
     expect(resolves).toHaveLength(1);
-    expect(resolves[0].postDataJSON()).toMatchObject({ requirements: ['termcolor'] });
-    expect(executed.find(message => message.code.includes('termcolor'))?.code).not.toMatch(/%pip/);
-    expect((await api<IPackage>(request, 'packages/py3-termcolor')).installed_version).toBe(
-      termcolor.version
-    );
+    expect(resolves[0].postDataJSON()).toMatchObject({
+      requirements: ['termcolor']
+    });
+    expect(
+      executed.find(message => message.code.includes('termcolor'))?.code
+    ).not.toMatch(/%pip/);
+    expect(
+      (await api<IPackage>(request, 'packages/py3-termcolor')).installed_version
+    ).toBe(termcolor.version);
 
     await run('import termcolor; print(termcolor.__file__)');
     await expect(cells).toHaveCount(2, { timeout: 30000 });
-    await expect.poll(() => outputOf(1), { timeout: 30000 }).toMatch(/termcolor/);
+    await expect
+      .poll(() => outputOf(1), { timeout: 30000 })
+      .toMatch(/termcolor/);
     const file = (await outputOf(1)).trim();
     expect(isInside(file, root)).toBe(true);
     expect(resolves).toHaveLength(1); // a cell without pip is not resolved
 
     // Nothing went through pip here; apk's package is removed through the API.
     await removeInstalled(request, ['py3-termcolor']);
-    expect((await api<IPackage>(request, 'packages/py3-termcolor')).installed_version).toBeNull();
+    expect(
+      (await api<IPackage>(request, 'packages/py3-termcolor')).installed_version
+    ).toBeNull();
   });
 
   test('a cell without a pip command is sent untouched, with no resolve request', async ({
@@ -519,7 +565,9 @@ test.describe.serial('%pip install routed to apk', () => {
     const source = 'print("hello")';
     await openNotebook(page, tmpPath, 'pip-untouched.ipynb', [source]);
     await page.notebook.runCell(0);
-    await expect.poll(() => page.notebook.getCellTextOutput(0)).toEqual(['hello\n']);
+    await expect
+      .poll(() => page.notebook.getCellTextOutput(0))
+      .toEqual(['hello\n']);
     // The kernel received the source byte for byte, and the server was never asked.
     expect(executed.map(message => message.code)).toEqual([source]);
     expect(resolves).toHaveLength(0);
@@ -541,16 +589,24 @@ test.describe.serial('%pip install routed to apk', () => {
     const jobsBefore = await jobIds(request);
     const executed = watchExecuteRequests(page);
 
-    await openNotebook(page, tmpPath, 'pip-no-server.ipynb', ['%pip install pipdemo']);
+    await openNotebook(page, tmpPath, 'pip-no-server.ipynb', [
+      '%pip install pipdemo'
+    ]);
     await page.notebook.runCell(0);
-    const output = await waitForCellText(page, 0, PIP_OUTPUT.installed('pipdemo', '1.0'));
+    const output = await waitForCellText(
+      page,
+      0,
+      PIP_OUTPUT.installed('pipdemo', '1.0')
+    );
     expect(aborted).toBe(1);
     // One summary line: everything goes to pip; then pip installs the requirement.
-    expect(output).toMatch(/^jupyterlab-apk: [^\n]+; everything goes to pip\.\n/);
-    expect(output).toMatch(/pipdemo-1\.0-py3-none-any\.whl/);
-    expect(executed.find(message => message.code.includes('pipdemo'))?.code).toMatch(
-      /%pip install pipdemo$/
+    expect(output).toMatch(
+      /^jupyterlab-apk: [^\n]+; everything goes to pip\.\n/
     );
+    expect(output).toMatch(/pipdemo-1\.0-py3-none-any\.whl/);
+    expect(
+      executed.find(message => message.code.includes('pipdemo'))?.code
+    ).toMatch(/%pip install pipdemo$/);
     // No apk job was started.
     expect(await newJobs(request, jobsBefore)).toEqual([]);
 
@@ -569,7 +625,9 @@ test.describe.serial('%pip install routed to apk', () => {
   }) => {
     // py3-tabulate is not installed (beforeEach), so the kernel's pip installs tabulate from
     // .demo/wheels into the venv, and uninstalls it from there.
-    expect((await api<IPackage>(request, 'packages/py3-tabulate')).installed_version).toBeNull();
+    expect(
+      (await api<IPackage>(request, 'packages/py3-tabulate')).installed_version
+    ).toBeNull();
     const resolves = watchResolve(page);
     const executed = watchExecuteRequests(page);
     const jobsBefore = await jobIds(request);
@@ -577,13 +635,19 @@ test.describe.serial('%pip install routed to apk', () => {
 
     await openNotebook(page, tmpPath, 'pip-opt-out.ipynb', [source]);
     await page.notebook.runCell(0);
-    const output = await waitForCellText(page, 0, PIP_OUTPUT.installed('tabulate', '0.10.0'));
+    const output = await waitForCellText(
+      page,
+      0,
+      PIP_OUTPUT.installed('tabulate', '0.10.0')
+    );
     expect(output).not.toMatch(/→/); // no summary: the extension stayed out of it
     expect(output).toMatch(/tabulate-0\.10\.0-py3-none-any\.whl/);
     expect(executed.map(message => message.code)).toEqual([source]);
     expect(resolves).toHaveLength(0);
     expect(await newJobs(request, jobsBefore)).toEqual([]);
-    expect((await api<IPackage>(request, 'packages/py3-tabulate')).installed_version).toBeNull();
+    expect(
+      (await api<IPackage>(request, 'packages/py3-tabulate')).installed_version
+    ).toBeNull();
     // pip put it into the venv, not the sandbox root.
     expect(venvDistributions(['tabulate'])).toEqual(['tabulate']);
 
@@ -617,9 +681,9 @@ test.describe.serial('%pip install routed to apk', () => {
     ]);
     expect(await page.notebook.run()).toBe(true);
     await waitForCellText(page, 0, /^tabulate → apk: py3-tabulate /);
-    expect((await api<IPackage>(request, 'packages/py3-tabulate')).installed_version).toBe(
-      tabulate.version
-    );
+    expect(
+      (await api<IPackage>(request, 'packages/py3-tabulate')).installed_version
+    ).toBe(tabulate.version);
     expect(fs.existsSync(sitePackages)).toBe(true);
     // Whatever cell 2 printed (a path, or the traceback), it must be the module's file.
     const printed = (await waitForCellText(page, 1, /\S/)).trim();

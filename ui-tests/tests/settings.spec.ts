@@ -31,7 +31,9 @@ interface IServerSettings {
   };
 }
 
-async function serverSettings(request: APIRequestContext): Promise<IServerSettings> {
+async function serverSettings(
+  request: APIRequestContext
+): Promise<IServerSettings> {
   const response = await request.get('/jupyterlab-apk/settings');
   expect(response.ok(), `GET settings: ${response.status()}`).toBeTruthy();
   return (await response.json()) as IServerSettings;
@@ -44,7 +46,10 @@ async function restoreRepositories(request: APIRequestContext): Promise<void> {
     const response = await request.put('/jupyterlab-apk/repositories', {
       data: { repositories: policy.repositories }
     });
-    expect(response.ok(), `PUT repositories: ${response.status()}`).toBeTruthy();
+    expect(
+      response.ok(),
+      `PUT repositories: ${response.status()}`
+    ).toBeTruthy();
   }
 }
 
@@ -53,9 +58,12 @@ async function openSidebar(page: Page): Promise<Locator> {
   await page.locator(TAB).click();
   const panel = page.locator(PANEL);
   await expect(panel).toBeVisible();
-  await expect(panel.locator(`${REPOSITORY}[data-status="error"]`)).toHaveCount(1, {
-    timeout: 30000
-  });
+  await expect(panel.locator(`${REPOSITORY}[data-status="error"]`)).toHaveCount(
+    1,
+    {
+      timeout: 30000
+    }
+  );
   return panel;
 }
 
@@ -106,22 +114,27 @@ test.describe.serial('Prebuilt Packages settings: repositories', () => {
     for (const url of settings.policy.repositories) {
       const row = entry(field, url);
       await expect(row).toHaveAttribute('data-status', 'managed');
-      await expect(row.locator('.jp-ApkRepositoriesField-url input')).toHaveAttribute(
-        'readonly',
-        ''
-      );
-      await expect(row.locator('.jp-ApkRepositoriesField-url input')).toHaveValue(url);
+      await expect(
+        row.locator('.jp-ApkRepositoriesField-url input')
+      ).toHaveAttribute('readonly', '');
+      await expect(
+        row.locator('.jp-ApkRepositoriesField-url input')
+      ).toHaveValue(url);
       await expect(row.locator('.jp-ApkRepositoriesField-status')).toHaveText(
         /^Managed by the administrator/
       );
-      await expect(row.getByRole('button', { name: /administrator manages/ })).toBeDisabled();
+      await expect(
+        row.getByRole('button', { name: /administrator manages/ })
+      ).toBeDisabled();
     }
 
     // A malformed URL is refused with a message and never saved.
     const add = field.locator('.jp-ApkRepositoriesField-add input');
     await add.fill('ftp://mirror.example/alpine');
     await add.press('Enter');
-    await expect(field.locator('.jp-ApkRepositoriesField-add [role="alert"]')).toHaveText(
+    await expect(
+      field.locator('.jp-ApkRepositoriesField-add [role="alert"]')
+    ).toHaveText(
       /http:\/\/, https:\/\/ or file:\/\/\/ URL, or an absolute path/
     );
     await expect(field.locator(ENTRY)).toHaveCount(2);
@@ -135,27 +148,45 @@ test.describe.serial('Prebuilt Packages settings: repositories', () => {
     await expect(outside.locator('.jp-ApkRepositoriesField-status')).toHaveText(
       /^Not allowed: .*users may not add repositories/
     );
-    const refusal = /is not one of the administrator's repositories, and users may not add/;
-    await expect(field.locator('.jp-ApkRepositoriesField-server')).toHaveText(refusal, {
-      timeout: 15000
-    });
-    await expect(panel.locator(`${SIDEBAR_STATUS} [role="alert"]`)).toHaveText(refusal);
+    const refusal =
+      /is not one of the administrator's repositories, and users may not add/;
+    await expect(field.locator('.jp-ApkRepositoriesField-server')).toHaveText(
+      refusal,
+      {
+        timeout: 15000
+      }
+    );
+    await expect(panel.locator(`${SIDEBAR_STATUS} [role="alert"]`)).toHaveText(
+      refusal
+    );
     // The notification: the start of the server's message, and a way to the settings.
-    const toast = page
-      .locator('.Toastify__toast--error')
-      .filter({ hasText: `Repositories not applied: ${OUTSIDE} is not one of` });
+    const toast = page.locator('.Toastify__toast--error').filter({
+      hasText: `Repositories not applied: ${OUTSIDE} is not one of`
+    });
     await expect(toast).toBeVisible();
-    await expect(toast.locator('.jp-toast-button', { hasText: 'Edit Settings' })).toBeVisible();
-    await toast.locator('.jp-toast-button', { hasText: 'Edit Settings' }).click();
+    await expect(
+      toast.locator('.jp-toast-button', { hasText: 'Edit Settings' })
+    ).toBeVisible();
+    await toast
+      .locator('.jp-toast-button', { hasText: 'Edit Settings' })
+      .click();
     await expect(toast).toBeHidden();
-    expect((await serverSettings(request)).repositories).toEqual(settings.policy.repositories);
+    expect((await serverSettings(request)).repositories).toEqual(
+      settings.policy.repositories
+    );
 
     // Removing it brings the list back to the default: nothing is refused anymore.
     await outside.getByRole('button', { name: 'Remove' }).click();
     await expect(field.locator(ENTRY)).toHaveCount(2);
-    await expect(panel.locator(`${SIDEBAR_STATUS} [role="alert"]`)).toHaveCount(0);
-    await expect(field.locator('.jp-ApkRepositoriesField-server')).toHaveCount(0);
-    expect((await serverSettings(request)).repositories).toEqual(settings.policy.repositories);
+    await expect(panel.locator(`${SIDEBAR_STATUS} [role="alert"]`)).toHaveCount(
+      0
+    );
+    await expect(field.locator('.jp-ApkRepositoriesField-server')).toHaveCount(
+      0
+    );
+    expect((await serverSettings(request)).repositories).toEqual(
+      settings.policy.repositories
+    );
   });
 
   test('a change of the repositories refreshes the catalog without reloading the page', async ({
@@ -172,30 +203,39 @@ test.describe.serial('Prebuilt Packages settings: repositories', () => {
     });
 
     const field = await openSettings(page);
-    await entry(field, UNREACHABLE).locator('.jp-ApkRepositoriesField-enabled').uncheck();
+    await entry(field, UNREACHABLE)
+      .locator('.jp-ApkRepositoriesField-enabled')
+      .uncheck();
     await expect(entry(field, UNREACHABLE)).toHaveClass(/jp-mod-disabled/);
 
     // The server switches to the demo repository alone and the sidebar follows.
-    await expect(panel.locator(`${REPOSITORY}[data-status="error"]`)).toHaveCount(0, {
+    await expect(
+      panel.locator(`${REPOSITORY}[data-status="error"]`)
+    ).toHaveCount(0, {
       timeout: 30000
     });
     await expect(panel.locator(REPOSITORY)).toHaveCount(1);
-    await expect(panel.locator(`${REPOSITORY}[data-url="${demo}"]`)).toHaveAttribute(
-      'data-status',
-      'ok'
-    );
+    await expect(
+      panel.locator(`${REPOSITORY}[data-url="${demo}"]`)
+    ).toHaveAttribute('data-status', 'ok');
     expect((await serverSettings(request)).repositories).toEqual([demo]);
     // The packages are still listed (the demo repository provides them all).
     await expect(panel.locator('li.jp-ApkPanel-entry').first()).toBeVisible();
 
     // Restoring the defaults brings the administrator's list back, error row included.
     await page.locator('.jp-SettingsForm .jp-RestoreButton').click();
-    await expect(panel.locator(`${REPOSITORY}[data-status="error"]`)).toHaveCount(1, {
+    await expect(
+      panel.locator(`${REPOSITORY}[data-status="error"]`)
+    ).toHaveCount(1, {
       timeout: 30000
     });
     await expect(entry(field, UNREACHABLE)).not.toHaveClass(/jp-mod-disabled/);
-    expect((await serverSettings(request)).repositories).toEqual(settings.policy.repositories);
+    expect((await serverSettings(request)).repositories).toEqual(
+      settings.policy.repositories
+    );
 
-    expect(await page.evaluate(() => (window as any).apkSettingsSpec)).toBe(true);
+    expect(await page.evaluate(() => (window as any).apkSettingsSpec)).toBe(
+      true
+    );
   });
 });
