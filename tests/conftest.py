@@ -54,3 +54,27 @@ def signed_index(keys):
         return build_index([text], signer)
 
     return sign
+
+
+def make_root(path: Path, arch: str = "x86_64") -> Path:
+    """An empty apk root, as a sandbox: its arch, an empty world and installed database."""
+    (path / "etc/apk").mkdir(parents=True)
+    (path / "etc/apk/arch").write_text(f"{arch}\n")
+    (path / "etc/apk/world").write_text("")
+    (path / "lib/apk/db").mkdir(parents=True)
+    (path / "lib/apk/db/installed").write_text("")
+    return path
+
+
+def server_config(tmp_path: Path, keys: Keys, repositories: list, root: Path, **apk_manager) -> dict:
+    """A `jp_server_config` with jupyterlab_apk enabled on *repositories* and *root*."""
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyterlab_apk": True}},
+        "ApkManager": {
+            "repositories": [str(url) for url in repositories],
+            "keys_dir": str(keys.dir),
+            "root": str(root),
+            "cache_dir": str(tmp_path / "cache"),
+            **apk_manager,
+        },
+    }

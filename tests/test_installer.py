@@ -15,6 +15,8 @@ from jupyterlab_apk.apkindex import parse_installed
 from jupyterlab_apk import installer as installer_module
 from jupyterlab_apk.installer import Installer, QueueFull
 
+from .conftest import make_root
+
 ROOT_DIR = Path(__file__).resolve().parents[1]
 APK_DOUBLE = str(ROOT_DIR / "demo" / "bin" / "apk-test-double")
 ARCH = "x86_64"
@@ -46,13 +48,7 @@ def repo(tmp_path, keys):
 
 @pytest.fixture
 def root(tmp_path):
-    root = tmp_path / "root"
-    (root / "etc/apk").mkdir(parents=True)
-    (root / "etc/apk/arch").write_text(f"{ARCH}\n")
-    (root / "lib/apk/db").mkdir(parents=True)
-    (root / "lib/apk/db/installed").write_text("")
-    (root / "etc/apk/world").write_text("")
-    return root
+    return make_root(tmp_path / "root", ARCH)
 
 
 def installed_versions(root: Path) -> dict[str, str]:

@@ -7,6 +7,7 @@ from tornado.httpclient import HTTPClientError
 
 from demo.apkrepo import PackageInfo, write_repository
 
+from .conftest import make_root, server_config
 from .test_installer import APK_DOUBLE, ARCH, SITE, apk_lock
 
 pytestmark = pytest.mark.usefixtures("jp_serverapp")
@@ -17,11 +18,7 @@ def sandbox(tmp_path, keys):
     repo = tmp_path / "repo"
     info = PackageInfo(name="py3-hello", version="1.0-r0", arch=ARCH, description="hello")
     write_repository(repo, ARCH, [(info, {f"{SITE}/hello.py": b"WORLD = 1\n"})], keys.key)
-    root = tmp_path / "root"
-    (root / "etc/apk").mkdir(parents=True)
-    (root / "etc/apk/arch").write_text(f"{ARCH}\n")
-    (root / "lib/apk/db").mkdir(parents=True)
-    (root / "lib/apk/db/installed").write_text("")
+    root = make_root(tmp_path / "root")
     return repo, root
 
 
@@ -33,17 +30,9 @@ def allow_remove():
 @pytest.fixture
 def jp_server_config(sandbox, keys, tmp_path, allow_remove):
     repo, root = sandbox
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyterlab_apk": True}},
-        "ApkManager": {
-            "repositories": [str(repo)],
-            "keys_dir": str(keys.dir),
-            "root": str(root),
-            "cache_dir": str(tmp_path / "cache"),
-            "apk_command": [APK_DOUBLE],
-            "allow_remove": allow_remove,
-        },
-    }
+    return server_config(
+        tmp_path, keys, [repo], root, apk_command=[APK_DOUBLE], allow_remove=allow_remove
+    )
 
 
 @pytest.fixture

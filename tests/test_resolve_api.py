@@ -8,6 +8,7 @@ from tornado.httpclient import HTTPClientError
 
 from demo.apkrepo import PackageInfo, write_repository
 
+from .conftest import make_root, server_config
 from .test_installer import APK_DOUBLE, ARCH
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -26,11 +27,7 @@ def sandbox(tmp_path, keys):
     )
     repo = tmp_path / "repo"
     write_repository(repo, ARCH, [(info, {f"{SITE}/hello.py": b"WORLD = 1\n"})], keys.key)
-    root = tmp_path / "root"
-    (root / "etc/apk").mkdir(parents=True)
-    (root / "etc/apk/arch").write_text(f"{ARCH}\n")
-    (root / "lib/apk/db").mkdir(parents=True)
-    (root / "lib/apk/db/installed").write_text("")
+    root = make_root(tmp_path / "root")
     (root / SITE).mkdir(parents=True)
     return repo, root
 
@@ -44,17 +41,10 @@ def kernel_sees_root(sandbox, monkeypatch):
 @pytest.fixture
 def jp_server_config(sandbox, keys, tmp_path):
     repo, root = sandbox
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyterlab_apk": True}},
-        "ApkManager": {
-            "repositories": [str(repo)],
-            "keys_dir": str(keys.dir),
-            "root": str(root),
-            "cache_dir": str(tmp_path / "cache"),
-            "apk_command": [APK_DOUBLE],
-            "pip_overrides": {"greeting": "py3-hello"},
-        },
-    }
+    return server_config(
+        tmp_path, keys, [repo], root,
+        apk_command=[APK_DOUBLE], pip_overrides={"greeting": "py3-hello"},
+    )  # fmt: skip
 
 
 @pytest.fixture

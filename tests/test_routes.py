@@ -8,17 +8,14 @@ from tornado.httpclient import HTTPClientError
 
 from jupyterlab_apk import __version__
 
-from .conftest import ALPINE_DATA
+from .conftest import ALPINE_DATA, make_root, server_config
 
 ARCH = "x86_64"
 
 
 @pytest.fixture
 def apk_root(tmp_path):
-    root = tmp_path / "root"
-    (root / "lib/apk/db").mkdir(parents=True)
-    (root / "etc/apk").mkdir(parents=True)
-    (root / "etc/apk/arch").write_text(f"{ARCH}\n")
+    root = make_root(tmp_path / "root", ARCH)
     (root / "lib/apk/db/installed").write_text(
         "P:py3-numpy\nV:2.2.0-r0\nA:x86_64\nS:1\nI:1\nT:Scientific tools for Python\n"
         "F:usr/lib/python3.12/site-packages/numpy\nR:__init__.py\nZ:Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n"
@@ -43,15 +40,7 @@ def repos(tmp_path, signed_index):
 
 @pytest.fixture
 def jp_server_config(repos, keys, apk_root, tmp_path):
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyterlab_apk": True}},
-        "ApkManager": {
-            "repositories": repos,
-            "keys_dir": str(keys.dir),
-            "root": str(apk_root),
-            "cache_dir": str(tmp_path / "cache"),
-        },
-    }
+    return server_config(tmp_path, keys, repos, apk_root)
 
 
 @pytest.fixture
