@@ -286,14 +286,10 @@ class JobHandler(ApkHandler):
         if job is None:
             raise web.HTTPError(404, f"no job {job_id!r}")
         log_offset = self.int_argument("log_offset", 0, 10**9)
-        since = self.get_query_argument("since", "")
+        since = self.int_argument("since", -1, 10**12)
         wait = self.int_argument("wait", 0, MAX_WAIT)
-        if since and wait and not job.terminal:
-            try:
-                revision = int(since)
-            except ValueError as e:
-                raise web.HTTPError(400, "since must be an integer") from e
-            await self.installer.wait_for_change(job, revision, wait)
+        if since >= 0 and wait and not job.terminal:
+            await self.installer.wait_for_change(job, since, wait)
         self.write_json(job.to_json(log_offset=log_offset))
 
     @web.authenticated

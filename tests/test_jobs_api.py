@@ -154,3 +154,18 @@ async def test_jobs_endpoints_require_authentication(jp_fetch, method, path):
             body="{}" if method == "POST" else None, headers={"Authorization": ""},
         )  # fmt: skip
     assert e.value.code == 403
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [({"since": "abc", "wait": "1"}, "since must be an integer"),
+     ({"since": "1", "wait": "31"}, "wait must be between 0 and 30"),
+     ({"log_offset": "-1"}, "log_offset must be between")],
+)  # fmt: skip
+async def test_bad_job_query_parameters(api, jp_fetch, params, message):
+    _, job = await api("jobs", method="POST", body={"action": "install", "packages": ["py3-hello"], "preview": True})
+    await wait_done(api, job)
+    with pytest.raises(HTTPClientError) as e:
+        await jp_fetch("jupyterlab-apk", "jobs", job["id"], params=params)
+    assert e.value.code == 400
+    assert message in json.loads(e.value.response.body)["message"]
