@@ -141,13 +141,12 @@ class Installer:
         self.log = log or logging.getLogger(__name__)
         self._jobs: dict[str, Job] = {}
         self._queue: asyncio.Queue[Job] = asyncio.Queue()
-        self._changed = asyncio.Condition()
+        self._waiters: set[asyncio.Future] = set()  # long-polls waiting for a change
+        self._wake_handle: asyncio.TimerHandle | None = None
         self._process: asyncio.subprocess.Process | None = None
         self._stopping: dict[str, str] = {}  # job id -> "cancelled" | "timed-out"
         self._worker: asyncio.Task | None = None
         self._history_lines = 0
-        self._notify_scheduled = False
-        self._background: set[asyncio.Future] = set()  # keeps pending notifications alive
         self._load_history()
 
     # -- public API ------------------------------------------------------------------------
@@ -190,11 +189,17 @@ class Installer:
 
     async def wait_for_change(self, job: Job, revision: int, timeout: float) -> None:
         """Return when *job* has a revision newer than *revision*, or after *timeout*."""
-        with contextlib.suppress(asyncio.TimeoutError):
-            async with self._changed:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: job.revision > revision), timeout
-                )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while job.revision <= revision and loop.time() < deadline:
+            waiter = loop.create_future()
+            self._waiters.add(waiter)
+            try:
+                await asyncio.wait_for(waiter, deadline - loop.time())
+            except asyncio.TimeoutError:
+                return
+            finally:
+                self._waiters.discard(waiter)
 
     async def close(self) -> None:
         """Stop the worker and a running apk (server shutdown)."""
@@ -227,7 +232,7 @@ class Installer:
 
     async def _run(self, job: Job) -> None:
         job.state, job.started = "running", _now()
-        await self._changed_job(job)
+        self._changed_job(job)
         options = self._options()
         # The plan (and any error that stops it) before touching the system.
         simulated = await self._apk(
@@ -379,7 +384,7 @@ class Installer:
             setattr(job, name, value)
         job.state, job.finished = state, _now()
         self._persist(job)
-        await self._changed_job(job)
+        self._changed_job(job)
         try:
             self._on_finished(job)
         except Exception:
@@ -389,28 +394,25 @@ class Installer:
         if len(job.log) < LOG_LIMIT:
             job.log += text[: LOG_LIMIT - len(job.log)]
 
-    async def _changed_job(self, job: Job) -> None:
+    def _changed_job(self, job: Job) -> None:
         """A state change: wake the long-polls now."""
         job.revision += 1
-        async with self._changed:
-            self._changed.notify_all()
+        self._wake()
 
     def _changed_soon(self, job: Job) -> None:
         """A log line or progress step: wake the long-polls within NOTIFY_DELAY, so that apk's
         many small writes make one answer per client, not one each."""
         job.revision += 1
-        if self._notify_scheduled:
-            return
-        self._notify_scheduled = True
+        if self._wake_handle is None:
+            self._wake_handle = asyncio.get_running_loop().call_later(NOTIFY_DELAY, self._wake)
 
-        async def notify() -> None:
-            await asyncio.sleep(NOTIFY_DELAY)
-            self._notify_scheduled = False
-            async with self._changed:
-                self._changed.notify_all()
-
-        self._background.add(task := asyncio.ensure_future(notify()))
-        task.add_done_callback(self._background.discard)
+    def _wake(self) -> None:
+        if self._wake_handle is not None:
+            self._wake_handle.cancel()
+            self._wake_handle = None
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     # -- history ---------------------------------------------------------------------------
 
