@@ -238,7 +238,7 @@ class Installer:
         simulated = await self._apk(
             job, build_argv(options, job.action, job.packages, simulate=True)
         )
-        if await self._stopped(job, simulated):
+        if await self._stopped(job):
             return
         job.plan = self._plan_json(parse_plan(simulated.output))
         if simulated.returncode != 0:
@@ -254,7 +254,7 @@ class Installer:
             result = await self._apk(job, argv, progress=(read_fd, write_fd))
         finally:
             os.close(read_fd)  # _apk owns (and closes) the write end
-        if await self._stopped(job, result, before):
+        if await self._stopped(job, before):
             return
         if result.returncode != 0:
             await self._fail(job, result, before)
@@ -338,7 +338,8 @@ class Installer:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
 
-    async def _stopped(self, job: Job, result: RunResult, before: dict | None = None) -> bool:
+    async def _stopped(self, job: Job, before: dict | None = None) -> bool:
+        """End *job* if it was cancelled or timed out; *before*: the installed state before."""
         state = self._stopping.pop(job.id, None)
         if state is None:
             return False
