@@ -3,7 +3,9 @@
 Measures, each over repeated runs (median and p95):
 - cold load: what the server does on start or refresh (read, decompress, verify the signature,
   parse, merge, join the installed database), in a fresh `PackageService` each run, with the
-  stages timed apart;
+  stages timed apart as the server runs them (the cyclic garbage collector paused);
+- a reference loop (`sum(range(10**7))`): this VM's speed drifts by up to 1.8x from minute
+  to minute, so results are comparable only next to it;
 - warm page: one filtered page of `GET /jupyterlab-apk/packages` answered by a real Jupyter
   server over HTTP on 127.0.0.1, and the same query in process;
 - memory: the server process's resident memory before and after loading the catalog.
@@ -25,6 +27,7 @@ import time
 from pathlib import Path
 
 from jupyterlab_apk.apkindex import parse_index, parse_installed
+from jupyterlab_apk.bulk import gc_paused
 from jupyterlab_apk.catalog import Catalog, merge_repositories
 from jupyterlab_apk.packages import PackageService
 from jupyterlab_apk.policy import ApkManager
@@ -40,10 +43,30 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def timed(function, runs: int) -> list[float]:
     samples = []
     for _ in range(runs):
+        # Each run starts without the previous run's garbage: freeing and collecting it is
+        # not part of this run's work.
+        gc.collect()
         start = time.perf_counter()
-        function()
+        result = function()
         samples.append(time.perf_counter() - start)
+        del result
     return samples
+
+
+def reference_loop(runs: int) -> dict:
+    """A fixed pure-Python loop: how fast this machine runs Python right now (VM speed drifts),
+    so that results of different runs can be compared."""
+    return summary(timed(lambda: sum(range(10**7)), runs))
+
+
+def paused(function):
+    """*function* run as the server runs it: with the cyclic garbage collector paused."""
+
+    def run():
+        with gc_paused():
+            return function()
+
+    return run
 
 
 def manager_for(catalog: Path, cache: Path) -> ApkManager:
@@ -62,6 +85,7 @@ def bench_cold_load(catalog: Path, runs: int) -> dict:
     def load():
         service = PackageService(manager_for(catalog, cache))
         asyncio.run(service.catalog())
+        return service
 
     load()  # warm the file system cache, as on a running machine
     total = timed(load, runs)
@@ -71,12 +95,14 @@ def bench_cold_load(catalog: Path, runs: int) -> dict:
     archive = open_index(data, keys)
     records = parse_index(archive.text)
     available = merge_repositories([("repo", records)])
-    installed = parse_installed((catalog / "root/lib/apk/db/installed").read_text())
+    installed_text = (catalog / "root/lib/apk/db/installed").read_text()
+    installed = parse_installed(installed_text)
     stages = {
         "decompress_and_verify": summary(timed(lambda: open_index(data, keys), runs)),
-        "parse": summary(timed(lambda: parse_index(archive.text), runs)),
-        "merge": summary(timed(lambda: merge_repositories([("repo", records)]), runs)),
-        "join_installed": summary(timed(lambda: Catalog(available, installed), runs)),
+        "parse": summary(timed(paused(lambda: parse_index(archive.text)), runs)),
+        "merge": summary(timed(paused(lambda: merge_repositories([("repo", records)])), runs)),
+        "parse_installed": summary(timed(paused(lambda: parse_installed(installed_text)), runs)),
+        "join_installed": summary(timed(paused(lambda: Catalog(available, installed)), runs)),
     }
     return {"packages": len(records), "total": summary(total), "stages": stages}
 
@@ -128,6 +154,7 @@ def main() -> None:
         write_catalog(catalog, args.count, "x86_64")
         gc.collect()
         results = {
+            "reference_loop": reference_loop(args.runs),
             "cold_load": bench_cold_load(catalog, args.runs),
             "warm_page_in_process": bench_query_in_process(catalog, args.runs * 20),
             **bench_server(catalog, args.runs * 20),

@@ -3,7 +3,8 @@
 The 252 real records in shared/data/alpine are copied under new names until the count is
 reached; each copy gets its own `C:` checksum, as distinct packages have. Writes
 `DIR/repo/<arch>/APKINDEX.tar.gz`, `DIR/keys/` and a sandbox root `DIR/root` whose installed
-database lists every 50th package (so the installed join has work to do).
+database lists every 50th package (so the installed join has work to do), each with the
+directory, file and checksum lines apk writes for its files (FILES_PER_PACKAGE of them).
 
     python -m bench.make_catalog --output DIR [--count 25000] [--arch x86_64]
 """
@@ -20,6 +21,7 @@ from demo.apkrepo import build_index, generate_key
 
 ALPINE_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "alpine"
 SOURCES = ("v3.22-community-x86_64-py3-sample.APKINDEX", "v3.22-main-x86_64-head.APKINDEX")
+FILES_PER_PACKAGE = 30
 
 
 def real_records() -> list[str]:
@@ -45,6 +47,16 @@ def catalog_records(count: int) -> list[str]:
     return [renamed(base[i % len(base)], i // len(base)) for i in range(count)]
 
 
+def installed_entry(record: str) -> str:
+    """*record* as the installed database holds it: with its files (see apk-cli.md)."""
+    name = re.search(r"^P:(.*)$", record, re.M).group(1)
+    lines = [record, f"F:usr/lib/{name}"]
+    for number in range(FILES_PER_PACKAGE):
+        digest = base64.b64encode(hashlib.sha1(f"{name}/{number}".encode()).digest()).decode()
+        lines += [f"R:file{number}.py", f"Z:Q1{digest}"]
+    return "\n".join(lines) + "\n\n"
+
+
 def write_catalog(output: Path, count: int, arch: str) -> Path:
     records = catalog_records(count)
     key = generate_key(output / "keys", output / "private", "bench")
@@ -55,7 +67,7 @@ def write_catalog(output: Path, count: int, arch: str) -> Path:
     db.mkdir(parents=True, exist_ok=True)
     (output / "root/etc/apk").mkdir(parents=True, exist_ok=True)
     (output / "root/etc/apk/arch").write_text(f"{arch}\n")
-    (db / "installed").write_text("".join(r + "\n\n" for r in records[::50]))
+    (db / "installed").write_text("".join(installed_entry(r) for r in records[::50]))
     return repo / "APKINDEX.tar.gz"
 
 

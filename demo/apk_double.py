@@ -475,7 +475,7 @@ class Solver:
         self.visited.add(pkg.nv)
         if select:
             self.selected[pkg.record.name] = pkg
-        deps = filter(None, map(Dep.parse, pkg.record.depends))
+        deps = filter(None, map(Dep.parse, pkg.record.details.depends))
         results = [self.require(dep, f"{pkg.nv}[{dep}]") for dep in deps]
         if select:
             self.order.append(pkg)
@@ -554,7 +554,7 @@ class Committer:
         # the signature check.
         try:
             members = split_gzip_members(data)
-            if len(members) < 2 or _q1(members[-2]) != pkg.record.checksum:
+            if len(members) < 2 or _q1(members[-2]) != pkg.record.details.checksum:
                 self.output.error(f"ERROR: {pkg.nv}: BAD signature")
                 return 1
             contents = read_apk(data)
@@ -760,7 +760,10 @@ def list_packages(db: Database, output: Output) -> int:
             status = f" [upgradable from: {r.name}-{old.record.version}]"
         if db.opts.installed and not pkg.installed or db.opts.upgrade and "[upg" not in status:
             continue
-        output.out(f"{pkg.nv} {r.arch} {{{r.origin or r.name}}} ({r.license}){status}")
+        details = r.details
+        output.out(
+            f"{pkg.nv} {details.arch} {{{details.origin or r.name}}} ({details.license}){status}"
+        )
     return 0
 
 
@@ -874,12 +877,13 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def _record_lines(r: PackageRecord) -> list[str]:
-    """The index fields of *r*, in the order apk writes them."""
+def _record_lines(record: PackageRecord) -> list[str]:
+    """The index fields of *record*, in the order apk writes them."""
+    r = record.details
     fields = [
-        ("C", r.checksum), ("P", r.name), ("V", r.version), ("A", r.arch), ("S", str(r.size)),
-        ("I", str(r.installed_size)), ("T", r.description), ("U", r.url), ("L", r.license),
-        ("o", r.origin), ("m", r.maintainer),
+        ("C", r.checksum), ("P", record.name), ("V", record.version), ("A", r.arch),
+        ("S", str(record.size)), ("I", str(record.installed_size)), ("T", record.description),
+        ("U", r.url), ("L", r.license), ("o", r.origin), ("m", r.maintainer),
         ("t", "" if r.build_time is None else str(r.build_time)), ("c", r.commit),
         ("D", " ".join(r.depends)), ("p", " ".join(r.provides)), ("i", " ".join(r.install_if)),
         ("k", "" if r.provider_priority is None else str(r.provider_priority)), *r.extra,
@@ -904,7 +908,7 @@ def _offers(record: PackageRecord, dep: Dep) -> bool:
     """Whether the package of *record* is, or provides, something *dep* accepts."""
     if record.name == dep.name:
         return dep.accepts(record.version)
-    for item in record.provides:
+    for item in record.details.provides:
         offer = Dep.parse(item)
         if offer and offer.name == dep.name and dep.accepts(offer.version):
             return True
@@ -915,7 +919,7 @@ def _dependents(selected: dict[str, Pkg], name: str, found: list[str]) -> None:
     """Names of the selected packages that need *name*, depth first, as `apk del` lists them."""
     target = selected[name].record
     for pkg in selected.values():
-        deps = filter(None, map(Dep.parse, pkg.record.depends))
+        deps = filter(None, map(Dep.parse, pkg.record.details.depends))
         if pkg.record.name not in found and pkg.record.name != name:
             if any(_offers(target, dep) for dep in deps):
                 found.append(pkg.record.name)
@@ -930,7 +934,7 @@ def _removal_order(removals: list[Installed]) -> list[Installed]:
 
     def visit(installed: Installed) -> None:  # post-order: dependencies first
         seen.add(installed.record.name)
-        for dep in filter(None, map(Dep.parse, installed.record.depends)):
+        for dep in filter(None, map(Dep.parse, installed.record.details.depends)):
             if dep.name in names and dep.name not in seen:
                 visit(names[dep.name])
         order.append(installed)

@@ -1,18 +1,21 @@
 """Parse APKINDEX text and apk's installed database (`<root>/lib/apk/db/installed`); no I/O.
 
 Both are records of `X:value` lines separated by blank lines. A full repository index is about
-25,000 records and 400,000 lines, and is parsed on every cold start of the server, so the index
-path works a whole record at a time with C-level string methods, and only loops over the lines of
-a record in Python when the record is unusual (blank lines, unknown fields) or malformed, to say
-which line is wrong.
+25,000 records and 400,000 lines, parsed on every cold start of the server, so:
+- a record holds as values only what listing, searching and merging need, and keeps its own
+  lines, from which `PackageRecord.details` reads the other fields of the few packages that
+  are looked at closely;
+- records laid out as apk writes them are recognised whole by one compiled pattern (C code);
+  only unusual records (other field orders, unknown fields, blank lines) and malformed ones are
+  read line by line in Python, which also says which line is wrong.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter
+from typing import NamedTuple
 
 
 class IndexParseError(ValueError):
@@ -23,16 +26,10 @@ class IndexParseError(ValueError):
         self.line = line
 
 
-@dataclass(frozen=True, slots=True)
-class PackageRecord:
-    """One package of an index, by its single-letter fields."""
+class PackageDetails(NamedTuple):
+    """The fields of a package that only its details view, the resolver and apk need."""
 
-    name: str  # P
-    version: str  # V
     arch: str  # A
-    size: int  # S: download size in bytes (0 if absent)
-    installed_size: int  # I (0 if absent)
-    description: str  # T
     url: str  # U
     license: str  # L
     origin: str  # o
@@ -44,13 +41,53 @@ class PackageRecord:
     provides: tuple[str, ...]  # p
     install_if: tuple[str, ...]  # i
     provider_priority: int | None  # k
-    python: str | None  # "3.12" for a package built for that Python, else None
     modules: tuple[str, ...]  # importable top-level names, from `py3.X:<name>=…` provides
     extra: tuple[tuple[str, str], ...]  # unknown single-letter fields, in file order
 
 
-@dataclass(frozen=True, slots=True)
-class InstalledRecord:
+class PackageRecord(NamedTuple):
+    """One package of an index: the values every listing needs, and the record's own lines.
+
+    Records are equal when they hold the same values and lines.
+    """
+
+    name: str  # P
+    version: str  # V
+    size: int  # S: download size in bytes (0 if absent)
+    installed_size: int  # I (0 if absent)
+    description: str  # T
+    python: str | None  # "3.12" for a package built for that Python, else None
+    text: str  # the record's "X:value" lines, newline-separated, without blank lines
+
+    @property
+    def details(self) -> PackageDetails:
+        """The other fields, read from `text` on each call (some microseconds)."""
+        fields, extra, _ = _read_lines(self.text.split("\n"), 1)
+        (
+            arch, url, license_, origin, maintainer, build_time, commit, checksum, depends,
+            provides, install_if, priority,
+        ) = _DETAIL_VALUES(fields)  # fmt: skip
+        provides_list = tuple(provides.split())
+        return PackageDetails(
+            arch,
+            url,
+            license_,
+            origin,
+            maintainer,
+            None if build_time is None else int(build_time),
+            commit,
+            checksum,
+            # split() with no argument also drops the trailing spaces real indexes leave.
+            tuple(depends.split()),
+            provides_list,
+            tuple(install_if.split()),
+            None if priority is None else int(priority),
+            _modules(provides_list),
+            tuple(extra),
+        )
+
+
+class InstalledRecord(NamedTuple):
     """One package of the installed database."""
 
     record: PackageRecord
@@ -59,19 +96,20 @@ class InstalledRecord:
     failed_script: bool  # f: flag "s" (an install script exited with an error)
 
 
-# Setting the fields of a frozen dataclass costs an object.__setattr__ call each: some 15% of the
-# time a full index takes. So records are built as this mutable twin (same fields, hence the same
-# slot layout) and then switched to PackageRecord, which makes them ordinary, frozen records.
-_MutableRecord = dataclasses.make_dataclass(
-    "_MutableRecord",
-    [(field.name, field.type) for field in dataclasses.fields(PackageRecord)],
-    slots=True,
+# A record as apk-tools writes it: these fields in this order, each at most once, integers in
+# digits. Matched whole, capturing P, V, S, I, T, D and p; anything else is read line by line.
+_CANONICAL = re.compile(
+    r"(?:C:.*\n)?P:(.+)\nV:(.+)(?:\nA:.*)?(?:\nS:([0-9]+))?(?:\nI:([0-9]+))?(?:\nT:(.*))?"
+    r"(?:\nU:.*)?(?:\nL:.*)?(?:\no:.*)?(?:\nm:.*)?(?:\nt:[0-9]+)?(?:\nc:.*)?(?:\nk:[0-9]+)?"
+    r"(?:\nD:(.*))?(?:\np:(.*))?(?:\ni:.*)?"
 )
-
-
 # Per-directory, per-file and bookkeeping lines of the installed database only; of these "R" is
 # counted and "f" read by parse_installed, the others do not describe the package.
 _INSTALLED_ONLY = frozenset("FRZaMqrsf")
+# What apk writes after a package's fields in the installed database: only such lines.
+_INSTALLED_TAIL = re.compile(r"(?:\n[FRZaMqrsf]:.*)*\n?")
+_FILE_LINE = re.compile(r"^R:", re.M)
+_FLAGS_LINE = re.compile(r"^f:(.*)", re.M)
 _INTEGER_NAMES = {
     "S": "download size",
     "I": "installed size",
@@ -79,9 +117,7 @@ _INTEGER_NAMES = {
     "k": "provider priority",
 }
 _DEPENDENCY_OPERATORS = "<>=~"
-
-# Every known field with its value when absent: a record starts as a copy of this, so one C-level
-# _FIELD_VALUES call reads them all, and a record with unknown fields is the one that grew.
+# Every known field with its value when absent.
 _DEFAULTS: dict[str, str | None] = {
     **dict.fromkeys("PVATULomcCDpi", ""),
     "S": "0",
@@ -89,13 +125,7 @@ _DEFAULTS: dict[str, str | None] = {
     "t": None,
     "k": None,
 }
-_FIELD_VALUES = itemgetter(*"PVASITULomtcCDpik")  # PackageRecord's order
-
-_KEY = itemgetter(0)
-_VALUE = itemgetter(slice(2, None))
-# A line after the first that is neither blank nor "X:…"; one C-level scan of the whole text is
-# far cheaper than looking at 400,000 lines one by one in Python.
-_BAD_LINE = re.compile(r"\n(?!.:|\n|\Z)")
+_DETAIL_VALUES = itemgetter(*"AULomtcCDpik")  # PackageDetails' order
 
 
 def dependency_name(dep: str) -> str:
@@ -111,68 +141,76 @@ def dependency_name(dep: str) -> str:
     return name
 
 
-def _python(
-    depends: str, provides: str, provides_list: tuple[str, ...]
-) -> tuple[str | None, tuple[str, ...]]:
-    """The Python series a package is built for and the top-level modules it provides."""
-    python = None
-    modules: list[str] = []
+def _python_series(depends: str, provides: str) -> str | None:
+    """The Python a package is built for: its first `py3.X:` provide, else `python3~3.X`."""
     if "py3." in provides:
-        for item in provides_list:
-            series, colon, rest = item.partition(":")  # "py3.12:numpy=2.2.4-r1"
+        for item in provides.split():
+            series, colon, _ = item.partition(":")  # "py3.12:numpy=2.2.4-r1"
             if colon and series.startswith("py3."):
-                python = python or series[len("py") :]
-                module = rest.partition("=")[0]
-                if module and module not in modules:
-                    modules.append(module)
-    if python is None:
-        start = depends.find("python3~")
-        if start == 0 or (start > 0 and depends[start - 1] == " "):
-            end = depends.find(" ", start)
-            # apk writes the series (python3~3.12); keep major.minor should a patch level appear.
-            series = depends[start + len("python3~") : None if end < 0 else end]
-            python = ".".join(series.split(".", 2)[:2])
-    return python, tuple(modules)
+                return series[len("py") :]
+    start = depends.find("python3~")
+    if start == 0 or (start > 0 and depends[start - 1] == " "):
+        end = depends.find(" ", start)
+        # apk writes the series (python3~3.12); keep major.minor should a patch level appear.
+        series = depends[start + len("python3~") : None if end < 0 else end]
+        return ".".join(series.split(".", 2)[:2])
+    return None
 
 
-def _record(fields: dict[str, str | None], extra: tuple[tuple[str, str], ...]) -> PackageRecord:
-    """The record of *fields*, which has every key of _DEFAULTS; ValueError for a bad integer."""
-    (
-        name, version, arch, size, installed_size, description, url, license_, origin,
-        maintainer, build_time, commit, checksum, depends, provides, install_if, priority,
-    ) = _FIELD_VALUES(fields)  # fmt: skip
-    # split() with no argument also drops the trailing spaces real indexes leave on these lines.
-    provides_list = tuple(provides.split())
-    # Cheap substring tests first: most packages have nothing to do with Python.
-    if "python3~" in depends or "py3." in provides:
-        python, modules = _python(depends, provides, provides_list)
-    else:
-        python, modules = None, ()
-    # Positional arguments: this runs 25,000 times per index and keywords cost measurably more.
-    record = _MutableRecord(
-        name,
-        version,
-        arch,
-        int(size),
-        int(installed_size),
-        description,
-        url,
-        license_,
-        origin,
-        maintainer,
-        None if build_time is None else int(build_time),
-        commit,
-        checksum,
-        tuple(depends.split()),
-        provides_list,
-        tuple(install_if.split()) if install_if else (),  # rarely present
-        None if priority is None else int(priority),
-        python,
-        modules,
-        extra,
+def _modules(provides: tuple[str, ...]) -> tuple[str, ...]:
+    """The top-level modules named by `py3.X:<module>=<version>` provides, first seen first."""
+    modules: list[str] = []
+    for item in provides:
+        series, colon, rest = item.partition(":")
+        module = rest.partition("=")[0]
+        if colon and series.startswith("py3.") and module and module not in modules:
+            modules.append(module)
+    return tuple(modules)
+
+
+# PackageRecord's own __new__ is Python code taking arguments one by one; this is the C function
+# it ends in, 25,000 times per index.
+_new_record = partial(tuple.__new__, PackageRecord)
+
+
+def _canonical_record(match: re.Match[str]) -> PackageRecord:
+    """The record of the lines that _CANONICAL matched."""
+    name, version, size, installed_size, description, depends, provides = match.groups("")
+    python = (
+        _python_series(depends, provides)
+        if "python3~" in depends or "py3." in provides  # most packages are not for Python
+        else None
     )
-    record.__class__ = PackageRecord
-    return record
+    return _new_record(
+        (name, version, int(size or 0), int(installed_size or 0), description, python, match[0])
+    )
+
+
+def _read_lines(
+    lines: list[str], first_line: int, skip: frozenset[str] = frozenset()
+) -> tuple[dict[str, str | None], list[tuple[str, str]], dict[str, int]]:
+    """(known fields, unknown fields in order, line number of each known field) of *lines*.
+
+    Every key of _DEFAULTS is in the fields. Fields named in *skip* are checked for form and
+    otherwise left to the caller; IndexParseError for a line that is not blank nor "X:value".
+    """
+    fields = _DEFAULTS.copy()
+    extra: list[tuple[str, str]] = []
+    numbers: dict[str, int] = {}
+    for number, line in enumerate(lines, first_line):
+        if not line:
+            continue
+        if line[1:2] != ":":
+            raise IndexParseError(number, f"expected a field line 'X:value', got {line!r}")
+        key = line[0]
+        if key in skip:
+            continue
+        if key in _DEFAULTS:
+            fields[key] = line[2:]
+            numbers[key] = number
+        else:
+            extra.append((key, line[2:]))
+    return fields, extra, numbers
 
 
 def _careful_record(
@@ -180,40 +218,32 @@ def _careful_record(
 ) -> PackageRecord | None:
     """The record of *lines* (None if all blank), or IndexParseError saying what is wrong where.
 
-    Fields named in *skip* are checked for form and otherwise left to the caller.
+    Fields named in *skip* are checked for form and left out of the record.
     """
-    fields = _DEFAULTS.copy()
-    numbers: dict[str, int] = {}
-    extra: list[tuple[str, str]] = []
-    start = 0  # the first non-blank line: blank lines may come before a record
-    for number, line in enumerate(lines, first_line):
-        if not line:
-            continue
-        start = start or number
-        if line[1:2] != ":":
-            raise IndexParseError(number, f"expected a field line 'X:value', got {line!r}")
-        key, value = line[0], line[2:]
-        if key in skip:
-            continue
-        if key in _DEFAULTS:
-            fields[key] = value
-            numbers[key] = number
-        else:
-            extra.append((key, value))
-    if not start:
+    fields, _, numbers = _read_lines(lines, first_line, skip)
+    if not any(lines):
         return None
+    start = first_line + next(index for index, line in enumerate(lines) if line)
     for key, what in (("P", "package name"), ("V", "version")):
         if not fields[key]:
             raise IndexParseError(numbers.get(key, start), f"record has no {key}: ({what}) value")
     for key, what in _INTEGER_NAMES.items():
         if key in numbers:
             try:
-                int(fields[key])
+                int(fields[key])  # type: ignore[arg-type]
             except ValueError:
                 raise IndexParseError(
                     numbers[key], f"{key}: ({what}) is not an integer: {fields[key]!r}"
                 ) from None
-    return _record(fields, tuple(extra))
+    return PackageRecord(
+        fields["P"],  # type: ignore[arg-type]
+        fields["V"],  # type: ignore[arg-type]
+        int(fields["S"]),  # type: ignore[arg-type]
+        int(fields["I"]),  # type: ignore[arg-type]
+        fields["T"],  # type: ignore[arg-type]
+        _python_series(fields["D"], fields["p"]),  # type: ignore[arg-type]
+        "\n".join(line for line in lines if line and line[0] not in skip),
+    )
 
 
 def _unix_newlines(text: str) -> str:
@@ -221,35 +251,17 @@ def _unix_newlines(text: str) -> str:
     return text.replace("\r\n", "\n") if "\r" in text else text
 
 
-def _first_bad_line(text: str) -> int:
-    """The number of the first line that is neither blank nor "X:…", or 0 if there is none."""
-    if _BAD_LINE.match("\n" + text[:2]):  # the first line has no newline before it
-        return 1
-    bad = _BAD_LINE.search(text)
-    return text.count("\n", 0, bad.start()) + 2 if bad else 0
-
-
 def parse_index(text: str) -> list[PackageRecord]:
     """The package records of an APKINDEX, in file order; IndexParseError if malformed."""
-    text = _unix_newlines(text)
-    bad_line = _first_bad_line(text)
-    if bad_line:
-        line = text.split("\n")[bad_line - 1]
-        raise IndexParseError(bad_line, f"expected a field line 'X:value', got {line!r}")
+    blocks = _unix_newlines(text).rstrip("\n").split("\n\n")
+    matches = list(map(_CANONICAL.fullmatch, blocks))
+    if None not in matches:  # every record as apk writes it: no Python loop but map's
+        return list(map(_canonical_record, matches))
     records = []
     first_line = 1
-    for block in text.split("\n\n"):
+    for block, match in zip(blocks, matches):
         lines = block.split("\n")
-        try:
-            # The fast path, all in C but for _record: every line is "X:value" (checked above).
-            fields = _DEFAULTS.copy()
-            fields.update(zip(map(_KEY, lines), map(_VALUE, lines)))  # IndexError: blank line
-            plain = len(fields) == len(_DEFAULTS) and fields["P"] and fields["V"]
-            record = _record(fields, ()) if plain else None  # ValueError: not an integer
-        except (IndexError, ValueError):
-            record = None
-        if record is None:  # blank lines, unknown fields, no name or version, a bad integer
-            record = _careful_record(lines, first_line)
+        record = _canonical_record(match) if match else _careful_record(lines, first_line)
         if record:
             records.append(record)
         first_line += len(lines) + 1  # and the blank line that ended the block
@@ -261,18 +273,21 @@ def parse_installed(text: str) -> list[InstalledRecord]:
     records = []
     first_line = 1
     for block in _unix_newlines(text).split("\n\n"):
-        lines = block.split("\n")
-        record = _careful_record(lines, first_line, skip=_INSTALLED_ONLY)
+        match = _CANONICAL.match(block)
+        if match and _INSTALLED_TAIL.fullmatch(block, match.end()):
+            record: PackageRecord | None = _canonical_record(match)
+        else:
+            record = _careful_record(block.split("\n"), first_line, skip=_INSTALLED_ONLY)
         if record:
             # apk writes all flags on one line ("f:fs"), but reading every f: line costs nothing.
-            flags = "".join(line[2:] for line in lines if line.startswith("f:"))
+            flags = "".join(_FLAGS_LINE.findall(block))
             records.append(
                 InstalledRecord(
                     record=record,
-                    files=sum(line.startswith("R:") for line in lines),
+                    files=len(_FILE_LINE.findall(block)),
                     broken_files="f" in flags,
                     failed_script="s" in flags,
                 )
             )
-        first_line += len(lines) + 1  # and the blank line that ended the block
+        first_line += block.count("\n") + 2  # and the blank line that ended the block
     return records

@@ -245,4 +245,4 @@ def _guessable(record: PackageRecord, module: str | None) -> bool:
         or record.name in _CLAIMED
     ):
         return False
-    return module is None or any(canonicalize_name(m) == module for m in record.modules)
+    return module is None or any(canonicalize_name(m) == module for m in record.details.modules)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
+from jupyterlab_apk import apkindex
 from jupyterlab_apk.apkindex import (
     IndexParseError,
-    InstalledRecord,
     PackageRecord,
     dependency_name,
     parse_index,
@@ -31,15 +29,22 @@ def main() -> dict[str, PackageRecord]:
     return {record.name: record for record in parse_index(MAIN.read_text(encoding="utf-8"))}
 
 
-def _record(**fields: object) -> PackageRecord:
-    """A record with every field not given left empty, for comparing whole records."""
+def _fields(record: PackageRecord) -> dict[str, object]:
+    """Every field of *record*, whether kept as a value or read from its lines on demand."""
+    values = record._asdict()
+    del values["text"]
+    return {**values, **record.details._asdict()}
+
+
+def _expected(**fields: object) -> dict[str, object]:
+    """The fields of a record with every field not given left empty."""
     empty = {
         "arch": "", "size": 0, "installed_size": 0, "description": "", "url": "", "license": "",
         "origin": "", "maintainer": "", "build_time": None, "commit": "", "checksum": "",
         "depends": (), "provides": (), "install_if": (), "provider_priority": None,
         "python": None, "modules": (), "extra": (),
     }  # fmt: skip
-    return PackageRecord(**{**empty, **fields})
+    return {**empty, **fields}
 
 
 @pytest.mark.parametrize(("path", "count"), [(COMMUNITY, 210), (MAIN, 42)])
@@ -57,7 +62,7 @@ def test_every_record_in_file_order(path, count) -> None:
 
 
 def test_numpy_field_by_field(community) -> None:
-    assert community["py3-numpy"] == PackageRecord(
+    assert _fields(community["py3-numpy"]) == _expected(
         name="py3-numpy",
         version="2.2.4-r1",
         arch="x86_64",
@@ -88,11 +93,15 @@ def test_numpy_field_by_field(community) -> None:
 
 
 def test_pillow_module_differs_from_package_name(community) -> None:
-    pillow = community["py3-pillow"]
-    assert (pillow.version, pillow.python, pillow.modules) == ("11.2.1-r0", "3.12", ("PIL",))
-    assert pillow.provides == ("py-pillow=11.2.1-r0", "py3.12:PIL=11.2.1-r0")
-    assert pillow.license == "custom:PIL"
-    assert len(pillow.depends) == 13
+    pillow = _fields(community["py3-pillow"])
+    assert (pillow["version"], pillow["python"], pillow["modules"]) == (
+        "11.2.1-r0",
+        "3.12",
+        ("PIL",),
+    )
+    assert pillow["provides"] == ("py-pillow=11.2.1-r0", "py3.12:PIL=11.2.1-r0")
+    assert pillow["license"] == "custom:PIL"
+    assert len(pillow["depends"]) == 13
 
 
 @pytest.mark.parametrize(
@@ -107,11 +116,12 @@ def test_pillow_module_differs_from_package_name(community) -> None:
 )
 def test_python_packages(community, name, python, modules, install_if) -> None:
     record = community[name]
-    assert (record.python, record.modules, record.install_if) == (python, modules, install_if)
+    details = record.details
+    assert (record.python, details.modules, details.install_if) == (python, modules, install_if)
 
 
 def test_main_records_with_priority_and_install_if(main) -> None:
-    assert main["7zip"] == _record(
+    assert _fields(main["7zip"]) == _expected(
         name="7zip",
         version="24.09-r0",
         arch="x86_64",
@@ -129,29 +139,42 @@ def test_main_records_with_priority_and_install_if(main) -> None:
         provides=("7zip-virtual", "p7zip=24.09-r0", "cmd:7z=24.09-r0", "cmd:7zz=24.09-r0"),
         provider_priority=100,
     )
-    doc = main["7zip-doc"]
+    doc = main["7zip-doc"].details
     assert (doc.install_if, doc.provider_priority, doc.depends) == (
         ("docs", "7zip=24.09-r0"),
         100,
         (),
     )
-    assert main["aaudit"].provider_priority is None
-    assert main["aaudit"].maintainer == "Timo Teräs <timo.teras@iki.fi>"
+    assert main["aaudit"].details.provider_priority is None
+    assert main["aaudit"].details.maintainer == "Timo Teräs <timo.teras@iki.fi>"
 
 
 def test_trailing_space_kept_in_text_fields(main, community) -> None:
     assert main["abseil-cpp"].description == "Abseil Common Libraries (C++) "
     assert community["py3-overpy"].description == "Python Wrapper to access the Overpass API "
-    assert main["abseil-cpp"].depends[-1] == "so:libstdc++.so.6"
+    assert main["abseil-cpp"].details.depends[-1] == "so:libstdc++.so.6"
 
 
-def test_records_are_genuine_frozen_package_records(main) -> None:
+def test_records_are_immutable_values(main) -> None:
     record = main["7zip"]
     assert type(record) is PackageRecord
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         record.name = "other"  # type: ignore[misc]
-    rebuilt = dataclasses.replace(record)  # through PackageRecord's own __init__
-    assert rebuilt == record and hash(rebuilt) == hash(record)
+    again = {r.name: r for r in parse_index(MAIN.read_text(encoding="utf-8"))}["7zip"]
+    assert again == record and hash(again) == hash(record) and again is not record
+    assert record.text.split("\n")[1:3] == ["P:7zip", "V:24.09-r0"]
+
+
+@pytest.mark.parametrize("path", [COMMUNITY, MAIN])
+def test_line_by_line_reading_agrees_with_the_pattern(path) -> None:
+    # Records as apk writes them are read by one pattern; a blank line before each record
+    # sends them all down the line-by-line path instead. Both must read every field alike.
+    blocks = path.read_text(encoding="utf-8").rstrip("\n").split("\n\n")
+    assert all(apkindex._CANONICAL.fullmatch(block) for block in blocks)  # the fast path
+    fast = parse_index("\n\n".join(blocks))
+    careful = parse_index("\n\n\n".join(blocks))
+    assert fast == careful
+    assert [_fields(r) for r in fast] == [_fields(r) for r in careful]
 
 
 @pytest.mark.parametrize(
@@ -167,7 +190,7 @@ def test_records_are_genuine_frozen_package_records(main) -> None:
 )
 def test_field_values(text, expected) -> None:
     [record] = parse_index(text)
-    assert {key: getattr(record, key) for key in expected} == expected
+    assert {key: _fields(record)[key] for key in expected} == expected
 
 
 @pytest.mark.parametrize(
@@ -188,7 +211,7 @@ def test_field_values(text, expected) -> None:
 )
 def test_python_series_and_modules(depends, provides, python, modules) -> None:
     [record] = parse_index(f"P:a\nV:1\nD:{depends}\np:{provides}\n")
-    assert (record.python, record.modules) == (python, modules)
+    assert (record.python, record.details.modules) == (python, modules)
 
 
 def test_unknown_fields_kept_in_order() -> None:
@@ -199,9 +222,9 @@ def test_unknown_fields_kept_in_order() -> None:
     )
     [expected] = parse_index(plain)
     [record] = parse_index(with_unknown)
-    assert record.extra == (("z", "last?"), ("g", "tag one"), ("g", "two"))
+    assert record.details.extra == (("z", "last?"), ("g", "tag one"), ("g", "two"))
     # Everything else reads the same as without the unknown fields.
-    assert dataclasses.replace(record, extra=()) == expected
+    assert _fields(record) == {**_fields(expected), "extra": record.details.extra}
 
 
 @pytest.mark.parametrize(
@@ -324,28 +347,24 @@ f:s
 
 def test_installed_database() -> None:
     musl, demo, script = parse_installed(INSTALLED)
-    assert musl == InstalledRecord(
-        record=_record(
-            name="musl",
-            version="1.2.5-r10",
-            arch="x86_64",
-            size=408891,
-            installed_size=662088,
-            description="the musl c library (libc) implementation",
-            url="https://musl.libc.org/",
-            license="MIT",
-            origin="musl",
-            maintainer="Natanael Copa <ncopa@alpinelinux.org>",
-            build_time=1745236006,
-            commit="5ad2b7bd1a5d1c2ff7b5b3e4c4e8c0cf17d0e4e2",
-            checksum="Q1eVpkDAEjY6s9ESnXY1rdTLvARO0=",
-            provides=("so:libc.musl-x86_64.so.1=1",),
-        ),
-        files=2,
-        broken_files=False,
-        failed_script=False,
+    assert (musl.files, musl.broken_files, musl.failed_script) == (2, False, False)
+    assert _fields(musl.record) == _expected(
+        name="musl",
+        version="1.2.5-r10",
+        arch="x86_64",
+        size=408891,
+        installed_size=662088,
+        description="the musl c library (libc) implementation",
+        url="https://musl.libc.org/",
+        license="MIT",
+        origin="musl",
+        maintainer="Natanael Copa <ncopa@alpinelinux.org>",
+        build_time=1745236006,
+        commit="5ad2b7bd1a5d1c2ff7b5b3e4c4e8c0cf17d0e4e2",
+        checksum="Q1eVpkDAEjY6s9ESnXY1rdTLvARO0=",
+        provides=("so:libc.musl-x86_64.so.1=1",),
     )
-    assert (demo.record.name, demo.record.python, demo.record.modules) == (
+    assert (demo.record.name, demo.record.python, demo.record.details.modules) == (
         "py3-demo",
         "3.12",
         ("demo",),
@@ -353,8 +372,29 @@ def test_installed_database() -> None:
     assert (demo.files, demo.broken_files, demo.failed_script) == (3, True, False)
     assert (script.files, script.broken_files, script.failed_script) == (0, False, True)
     # Installed-only lines are not unknown fields; a truly unknown one still is.
-    assert (musl.record.extra, demo.record.extra) == ((), ())
-    assert script.record.extra == (("g", "future-field"),)
+    assert (musl.record.details.extra, demo.record.details.extra) == ((), ())
+    assert script.record.details.extra == (("g", "future-field"),)
+    # The record keeps the package's lines only, not the installed database's own.
+    assert "R:" not in musl.record.text and "F:" not in demo.record.text
+
+
+def test_installed_read_line_by_line_alike() -> None:
+    # An unknown field sends a record down the line-by-line path; all else must read the same.
+    fast = parse_installed(INSTALLED)
+    careful = parse_installed(
+        INSTALLED.replace("\nF:", "\ng:x\nF:", 1).replace("\nF:usr/lib/", "\ng:x\nF:usr/lib/")
+    )
+    assert [i.record.details.extra for i in careful] == [
+        (("g", "x"),),
+        (("g", "x"),),
+        (("g", "future-field"),),
+    ]
+    assert [(i.files, i.broken_files, i.failed_script) for i in careful] == [
+        (i.files, i.broken_files, i.failed_script) for i in fast
+    ]
+    assert [{**_fields(i.record), "extra": ()} for i in careful] == [
+        {**_fields(i.record), "extra": ()} for i in fast
+    ]
 
 
 @pytest.mark.parametrize(

@@ -145,16 +145,16 @@ def test_json_shapes(real_catalog):
     assert entry.to_json() == {
         "name": "py3-pillow",
         "version": "11.2.1-r0",
-        "description": entry.record.description,
-        "size": entry.record.size,
-        "installed_size": entry.record.installed_size,
+        "description": "Python Imaging Library",
+        "size": 568976,
+        "installed_size": 1772833,
         "installed_version": None,
         "upgradable": False,
         "python": "3.12",
         "repository": "community",
         "origin": "py3-pillow",
-        "license": entry.record.license,
-        "url": entry.record.url,
+        "license": "custom:PIL",
+        "url": "https://python-pillow.org/",
     }
     details = entry.details_json()
     assert details["modules"] == ["PIL"]
