@@ -84,16 +84,12 @@ class PackageService:
         """Re-read every repository (revalidating caches) and rebuild the catalog."""
         async with self._lock:
             previous = {state.url: state for state in self._states or ()}
-            # The installed database is parsed while the indexes are inflated: zlib releases
-            # the GIL, so on two cores this takes no extra time.
-            states, installed = await asyncio.gather(
-                self.reader.read_all(list(self.repository_urls), previous),
-                self._read_installed_state(),
-            )
+            states = await self.reader.read_all(list(self.repository_urls), previous)
             self._available = await asyncio.to_thread(self._merge, states)
             self._states = states
             self._read_at = time.monotonic()
-            await self._rebuild(installed)
+            self._installed_validator = None  # rebuild below joins the installed state anew
+            await self._rebuild()
             return list(states)
 
     def installed_versions(self) -> dict[str, str]:
@@ -135,16 +131,9 @@ class PackageService:
             or self._installed_stat() != self._installed_validator
         )
 
-    async def _read_installed_state(self) -> tuple[tuple[int, int] | None, list[InstalledRecord]]:
-        """(validator, records) of the installed database, the validator taken first."""
+    async def _rebuild(self) -> None:
         validator = self._installed_stat()
-        return validator, await asyncio.to_thread(self._read_installed)
-
-    async def _rebuild(
-        self, installed: tuple[tuple[int, int] | None, list[InstalledRecord]] | None = None
-    ) -> None:
-        """Join the installed database, as read by _read_installed_state (now if not given)."""
-        validator, self._installed = installed or await self._read_installed_state()
+        self._installed = await asyncio.to_thread(self._read_installed)
         self._catalog = await asyncio.to_thread(self._build_catalog)
         self._installed_validator = validator
 
