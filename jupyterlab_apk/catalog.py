@@ -147,11 +147,10 @@ class Catalog:
             texts = self._search_texts
             for word in words:
                 found = [index for index in found if word in texts[index]]
-        matches = list(map(self._entries.__getitem__, found))
         sort = sort or ("relevance" if words else "name")
         if sort != "name":
-            matches = _sorted(matches, sort, words)
-        return len(matches), matches[offset : offset + limit]
+            found = self._sorted(found, sort, words)
+        return len(found), list(map(self._entries.__getitem__, found[offset : offset + limit]))
 
     @cached_property
     def _search_texts(self) -> list[str]:
@@ -160,6 +159,34 @@ class Catalog:
         return [
             f"{entry.record.name}\n{entry.record.description}".lower() for entry in self._entries
         ]
+
+    def _sorted(self, found: list[int], sort: str, words: list[str]) -> list[int]:
+        """A sorted copy of the positions *found*, which are in name order (the sort is stable)."""
+        key = sort.lstrip("-")
+        reverse = sort.startswith("-")
+        if key == "name":
+            return found[::-1]
+        if key == "relevance":
+            if not words:  # every entry ranks alike: name order, either way
+                return found
+            texts = self._search_texts
+            phrase = "-".join(words)
+            exact = (phrase, f"py3-{phrase}")
+
+            def relevance(index: int) -> int:
+                # 0: the package the words name (`numpy` -> `numpy`, `py3-numpy`); 1: a name
+                # containing every word; 2: matches in the description only.
+                name = texts[index].partition("\n")[0]
+                if name in exact:
+                    return 0
+                for word in words:
+                    if word not in name:
+                        return 2
+                return 1
+
+            return sorted(found, key=relevance, reverse=reverse)
+        entries = self._entries
+        return sorted(found, key=lambda index: getattr(entries[index].record, key), reverse=reverse)
 
     def _filtered(
         self, python: bool | None, installed: bool | None, upgradable: bool | None
@@ -178,25 +205,3 @@ class Catalog:
             ]
             self._subsets[key] = cached
         return cached
-
-
-def _sorted(entries: list[CatalogEntry], sort: str, words: list[str]) -> list[CatalogEntry]:
-    """A sorted copy; entries arrive sorted by name, and Python's sort is stable."""
-    key = sort.lstrip("-")
-    reverse = sort.startswith("-")
-    if key == "name":
-        return entries[::-1]
-    if key == "relevance":
-        phrase = "-".join(words)
-        exact = (phrase, f"py3-{phrase}")
-
-        def relevance(entry: CatalogEntry) -> int:
-            # 0: the package the words name (`numpy` -> `numpy`, `py3-numpy`); 1: a name
-            # containing every word; 2: matches in the description only.
-            name = entry.record.name.lower()
-            if name in exact:
-                return 0
-            return 1 if all(word in name for word in words) else 2
-
-        return sorted(entries, key=relevance, reverse=reverse)
-    return sorted(entries, key=lambda entry: getattr(entry.record, key), reverse=reverse)

@@ -107,6 +107,32 @@ def test_relevance_puts_the_named_package_first(real_catalog):
     assert page[-1].name == "py3-pandas"
 
 
+@pytest.mark.parametrize("q", ["numpy", "scipy", "pandas", "overpy"])
+def test_relevance_tiers(real_catalog, q):
+    # The named package, then names holding every word, then description matches; each tier
+    # in name order.
+    words = q.split()
+    phrase = "-".join(words)
+
+    def tier(name: str) -> int:
+        if name in (phrase, f"py3-{phrase}"):
+            return 0
+        return 1 if all(word in name for word in words) else 2
+
+    total, page = real_catalog.query(q=q, limit=1000)
+    ranked = [(tier(entry.name), entry.name) for entry in page]
+    assert total == len(page) > 1 and ranked == sorted(ranked)
+    assert {rank for rank, _ in ranked} != {ranked[0][0]}  # more than one tier: not vacuous
+    _, backwards = real_catalog.query(q=q, sort="-relevance", limit=1000)
+    assert [tier(entry.name) for entry in backwards] == sorted((t for t, _ in ranked), reverse=True)
+
+
+@pytest.mark.parametrize("sort", ["relevance", "-relevance"])
+def test_relevance_without_words_keeps_name_order(real_catalog, sort):
+    _, by_name = real_catalog.query(limit=1000)
+    assert real_catalog.query(sort=sort, limit=1000)[1] == by_name
+
+
 def test_python_filter_marks_only_python_packages(real_catalog):
     total_all, _ = real_catalog.query(limit=1)
     total_py, page = real_catalog.query(python=True, limit=500)
