@@ -239,7 +239,9 @@ def _unselectable(lines: list[str]) -> list[Problem]:
         if required and name:
             owner, wanted = required.groups()
             if owner == "world":
-                problems.append(Problem("no-such-package", f"No repository has a package named {name}."))
+                problems.append(
+                    Problem("no-such-package", f"No repository has a package named {name}.")
+                )
             else:
                 problems.append(
                     Problem(

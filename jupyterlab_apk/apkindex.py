@@ -108,7 +108,6 @@ _CANONICAL = re.compile(
 _INSTALLED_ONLY = frozenset("FRZaMqrsf")
 # What apk writes after a package's fields in the installed database: only such lines.
 _INSTALLED_TAIL = re.compile(r"(?:\n[FRZaMqrsf]:.*)*\n?")
-_FILE_LINE = re.compile(r"^R:", re.M)
 _FLAGS_LINE = re.compile(r"^f:(.*)", re.M)
 _INTEGER_NAMES = {
     "S": "download size",
@@ -279,12 +278,12 @@ def parse_installed(text: str) -> list[InstalledRecord]:
         else:
             record = _careful_record(block.split("\n"), first_line, skip=_INSTALLED_ONLY)
         if record:
-            # apk writes all flags on one line ("f:fs"), but reading every f: line costs nothing.
-            flags = "".join(_FLAGS_LINE.findall(block))
+            # apk writes all flags on one line ("f:fs"); read every f: line all the same.
+            flags = "".join(_FLAGS_LINE.findall(block)) if "f:" in block else ""
             records.append(
                 InstalledRecord(
                     record=record,
-                    files=len(_FILE_LINE.findall(block)),
+                    files=block.count("\nR:") + block.startswith("R:"),
                     broken_files="f" in flags,
                     failed_script="s" in flags,
                 )

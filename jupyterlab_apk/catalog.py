@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cached_property, partial
+from itertools import repeat
+from operator import attrgetter
 from typing import NamedTuple
 
 from .apkindex import InstalledRecord, PackageDetails, PackageRecord
@@ -74,6 +76,11 @@ def merge_repositories(
     """Pick one candidate per name as apk does: highest version, earlier repository on ties."""
     best: dict[str, tuple[PackageRecord, str]] = {}
     for url, records in repositories:
+        if not best:
+            first = dict(zip(map(attrgetter("name"), records), zip(records, repeat(url))))
+            if len(first) == len(records):  # each name once, as in apk's own indexes: no choice
+                best = first
+                continue
         for record in records:
             current = best.get(record.name)
             if current is None or compare(record.version, current[0].version) > 0:

@@ -43,7 +43,9 @@ def check_repository_url(url: str) -> str:
         )
     # "." and ".." segments (also percent-encoded) would step out of an allowed prefix.
     if _DOT_SEGMENT_RE.search(url):
-        raise ValueError(f"repository URL {url!r} contains '.' or '..' path segments (or an encoded '/')")
+        raise ValueError(
+            f"repository URL {url!r} contains '.' or '..' path segments (or an encoded '/')"
+        )
     return url.rstrip("/") or "/"
 
 
@@ -56,9 +58,7 @@ def read_repositories_file(root: str) -> list[str]:
         return []
     # "@tag URL" lines only serve packages pinned to the tag, so apk never picks them by default.
     return [
-        line.strip()
-        for line in lines
-        if line.strip() and not line.lstrip().startswith(("#", "@"))
+        line.strip() for line in lines if line.strip() and not line.lstrip().startswith(("#", "@"))
     ]
 
 
@@ -151,9 +151,7 @@ class ApkManager(LoggingConfigurable):
         "Default: False.",
     )
 
-    allow_remove = Bool(
-        True, config=True, help="Whether users may remove packages. Default: True."
-    )
+    allow_remove = Bool(True, config=True, help="Whether users may remove packages. Default: True.")
 
     pip_overrides = Dict(
         key_trait=Unicode(),

@@ -24,8 +24,10 @@ def records(*specs: str):
 
 def installed(*specs: str):
     """An installed database with packages from "name version" specs."""
-    text = "\n".join(f"P:{name}\nV:{version}\nA:x86_64\nS:1\nI:1\nT:x\n" for name, version in
-                     (spec.split() for spec in specs))
+    text = "\n".join(
+        f"P:{name}\nV:{version}\nA:x86_64\nS:1\nI:1\nT:x\n"
+        for name, version in (spec.split() for spec in specs)
+    )
     return parse_installed(text)
 
 
@@ -44,6 +46,23 @@ def test_merge_picks_what_apk_picks(first, second, expected_version, expected_re
     merged = merge_repositories([("a", records(f"pkg {first}")), ("b", records(f"pkg {second}"))])
     record, repo = merged["pkg"]
     assert (record.version, repo) == (expected_version, expected_repo)
+
+
+@pytest.mark.parametrize(
+    ("specs", "expected_version"),
+    [
+        (["pkg 1.0-r0", "other 1.0-r0", "pkg 2.0-r0"], "2.0-r0"),
+        (["pkg 2.0-r0", "pkg 1.0-r0"], "2.0-r0"),
+        (["pkg 1.0-r0", "pkg 1.0-r0"], "1.0-r0"),
+    ],
+)
+@pytest.mark.parametrize("position", ["first", "second"])
+def test_merge_picks_the_highest_version_within_one_repository(specs, expected_version, position):
+    repository = ("r", records(*specs))
+    merged = merge_repositories([repository] if position == "first" else [("e", []), repository])
+    record, repo = merged["pkg"]
+    assert (record.version, repo) == (expected_version, "r")
+    assert sorted(merged) == sorted({spec.split()[0] for spec in specs})
 
 
 def test_installed_state_and_upgradable():
