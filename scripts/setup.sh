@@ -37,6 +37,11 @@ log "building the extension"
 jlpm build
 
 log "installing jupyterlab_apk (editable) into .venv"
+# On a re-run, pip would write the wheel's shared data (install.json) through the symlink that
+# `labextension develop` made into jupyterlab_apk/labextension/, and a wheel built from the
+# tree would then hold that file twice.
+labextension_link=.venv/share/jupyter/labextensions/jupyterlab-apk
+if [ -L "$labextension_link" ]; then rm "$labextension_link"; fi
 SKIP_JUPYTER_BUILDER=1 "$PY" -m pip install -q --no-build-isolation --no-deps -e .
 jupyter labextension develop --overwrite . >/dev/null
 jupyter server extension enable jupyterlab_apk --sys-prefix >/dev/null
