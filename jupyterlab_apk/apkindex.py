@@ -116,6 +116,8 @@ _INTEGER_NAMES = {
     "k": "provider priority",
 }
 _DEPENDENCY_OPERATORS = "<>=~"
+# A dependency on a Python series, as a whole name: not `libpython3~3.12`.
+_PYTHON_DEPENDENCY = re.compile(r"(?:^|\s)python3~(\S+)")
 # Every known field with its value when absent.
 _DEFAULTS: dict[str, str | None] = {
     **dict.fromkeys("PVATULomcCDpi", ""),
@@ -147,12 +149,10 @@ def _python_series(depends: str, provides: str) -> str | None:
             series, colon, _ = item.partition(":")  # "py3.12:numpy=2.2.4-r1"
             if colon and series.startswith("py3."):
                 return series[len("py") :]
-    start = depends.find("python3~")
-    if start == 0 or (start > 0 and depends[start - 1] == " "):
-        end = depends.find(" ", start)
+    dependency = _PYTHON_DEPENDENCY.search(depends)
+    if dependency:
         # apk writes the series (python3~3.12); keep major.minor should a patch level appear.
-        series = depends[start + len("python3~") : None if end < 0 else end]
-        return ".".join(series.split(".", 2)[:2])
+        return ".".join(dependency[1].split(".", 2)[:2])
     return None
 
 

@@ -207,6 +207,7 @@ def test_field_values(text, expected) -> None:
         ("python3~3.11", "py3.11:a=1", "3.11", ("a",)),
         ("", "py3-foo=1.0-r0 cmd:foo=1.0-r0", None, ()),
         ("libpython3~3.12", "", None, ()),
+        ("libpython3~3.12 python3~3.11", "", "3.11", ()),  # the whole name, wherever it is
     ],
 )
 def test_python_series_and_modules(depends, provides, python, modules) -> None:
