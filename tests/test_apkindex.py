@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from jupyterlab_apk import apkindex
@@ -175,6 +177,50 @@ def test_line_by_line_reading_agrees_with_the_pattern(path) -> None:
     careful = parse_index("\n\n\n".join(blocks))
     assert fast == careful
     assert [_fields(r) for r in fast] == [_fields(r) for r in careful]
+
+
+def _mutations(block: str, rng: random.Random) -> str:
+    """*block* with one random change of the kinds that push a record off the fast path."""
+    lines = block.split("\n")
+    at = rng.randrange(len(lines))
+    kind = rng.choice(["drop", "repeat", "swap", "unknown", "not a number", "empty", "garbage"])
+    if kind == "drop":
+        del lines[at]
+    elif kind == "repeat":
+        lines.insert(at, lines[at])
+    elif kind == "swap":
+        other = rng.randrange(len(lines))
+        lines[at], lines[other] = lines[other], lines[at]
+    elif kind == "unknown":
+        lines.insert(at, "z:future")
+    elif kind == "not a number":
+        lines = [
+            f"{line[:2]}1x" if line[:2] in ("S:", "I:", "t:", "k:") else line for line in lines
+        ]
+    elif kind == "empty":
+        lines[at] = lines[at][:2]
+    else:
+        lines[at] = lines[at].replace(":", "", 1)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_both_paths_agree_on_damaged_records(seed) -> None:
+    # Damaged copies of real records, some mixed with intact ones: the pattern path (as used)
+    # and the line-by-line path (forced by a blank line before every record) must agree on
+    # every record, or both refuse the index.
+    rng = random.Random(seed)
+    real = MAIN.read_text(encoding="utf-8").rstrip("\n").split("\n\n")
+    blocks = [_mutations(b, rng) if rng.random() < 0.3 else b for b in rng.sample(real, 8)]
+    try:
+        expected = parse_index("\n" + "\n\n\n".join(blocks))
+    except IndexParseError:
+        with pytest.raises(IndexParseError):
+            parse_index("\n\n".join(blocks))
+    else:
+        got = parse_index("\n\n".join(blocks))
+        assert got == expected
+        assert [_fields(r) for r in got] == [_fields(r) for r in expected]
 
 
 @pytest.mark.parametrize(
