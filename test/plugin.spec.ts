@@ -161,7 +161,8 @@ function activate(options: {
     changed
   };
   const registry = {
-    load: jest.fn(() => Promise.resolve(settings))
+    load: jest.fn(() => Promise.resolve(settings)),
+    transform: jest.fn()
   } as unknown as ISettingRegistry;
   const statusBar = { registerStatusItem: jest.fn() };
   const jobs =
@@ -342,6 +343,20 @@ describe('jupyterlab-apk:catalog', () => {
     );
     await sleep(30);
     expect(showErrorMessage).not.toHaveBeenCalled();
+  });
+
+  it('registers the policy transform of the settings before loading them', async () => {
+    const { registry } = activate({});
+    const load = registry.load as jest.Mock;
+    const transform = registry.transform as jest.Mock;
+    await waitFor(() => load.mock.calls.length > 0);
+    expect(transform).toHaveBeenCalledWith(
+      'jupyterlab-apk:catalog',
+      expect.objectContaining({ fetch: expect.any(Function) })
+    );
+    expect(transform.mock.invocationCallOrder[0]).toBeLessThan(
+      load.mock.invocationCallOrder[0]
+    );
   });
 
   it('lists with the default filter of the settings once shown', async () => {
