@@ -172,6 +172,12 @@ def test_reports_unsupported_signature_type(signing_key: SigningKey, records: li
         (lambda signed: _gzip_tar({"APKINDEX": b"P:\xff\xfe\n"}), "not UTF-8"),
         (lambda signed: signed + gzip.compress(b"") * 7, "more than 8 gzip members"),
         (lambda signed: _gzip_tar({f"f{i}": b"" for i in range(65)}), "more than 64 tar entries"),
+        (
+            lambda signed: gzip.compress(
+                gzip.decompress(_gzip_tar({"APKINDEX": b"P:a\n" * 500}))[:900]
+            ),
+            r"not a tar archive inside the gzip data \(unexpected end of data\)",
+        ),
     ],
     ids=[
         "empty",
@@ -186,6 +192,7 @@ def test_reports_unsupported_signature_type(signing_key: SigningKey, records: li
         "not-utf8",
         "too-many-members",
         "too-many-tar-entries",
+        "truncated-tar-entry",
     ],
 )
 def test_rejects_what_is_not_an_index(
