@@ -259,11 +259,12 @@ def parse_index(text: str) -> list[PackageRecord]:
     records = []
     first_line = 1
     for block, match in zip(blocks, matches):
-        lines = block.split("\n")
-        record = _canonical_record(match) if match else _careful_record(lines, first_line)
+        record = (
+            _canonical_record(match) if match else _careful_record(block.split("\n"), first_line)
+        )
         if record:
             records.append(record)
-        first_line += len(lines) + 1  # and the blank line that ended the block
+        first_line += block.count("\n") + 2  # and the blank line that ended the block
     return records
 
 
