@@ -10,6 +10,7 @@
 
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
+import type { TranslationBundle } from '@jupyterlab/translation';
 
 /**
  * The URL segment, below the server's base URL, that all routes live under.
@@ -335,6 +336,38 @@ export async function requestAPI<T>(
     );
   }
   return data as T;
+}
+
+/**
+ * A request failure as a message for the user.
+ *
+ * @param reason What `requestAPI` (or a caller) threw.
+ * @param trans The bundle the message is translated with.
+ * @param routeExpected Whether a 404 can only mean that the server extension's
+ * route is missing (true for the fixed routes; a job or package may be gone).
+ */
+export function describeRequestError(
+  reason: unknown,
+  trans: TranslationBundle,
+  routeExpected = false
+): string {
+  if (reason instanceof ServerConnection.NetworkError) {
+    return trans.__('Cannot reach the Jupyter server: %1', reason.message);
+  }
+  if (
+    routeExpected &&
+    reason instanceof ServerConnection.ResponseError &&
+    reason.response.status === 404
+  ) {
+    return trans.__(
+      'The jupyterlab-apk server extension did not answer (%1). Is it installed and enabled?',
+      reason.message
+    );
+  }
+  if (reason instanceof Error) {
+    return reason.message;
+  }
+  return String(reason);
 }
 
 /**

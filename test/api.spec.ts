@@ -2,14 +2,17 @@
 // Distributed under the terms of the Modified BSD License.
 
 import { ServerConnection } from '@jupyterlab/services';
+import { nullTranslator } from '@jupyterlab/translation';
 
 import {
+  describeRequestError,
   getPackage,
   listPackages,
   packagesEndpoint,
   refreshRepositories,
   requestAPI
 } from '../src/api';
+import { responseError } from './utils';
 
 /**
  * Server settings whose fetch records requests and answers with `reply`.
@@ -151,5 +154,30 @@ describe('requestAPI', () => {
     await expect(requestAPI('settings', {}, settings)).rejects.toThrow(
       'Invalid JSON'
     );
+  });
+});
+
+describe('describeRequestError', () => {
+  const trans = nullTranslator.load('jupyterlab_apk');
+  const notFound = responseError(404, '404 Not Found');
+  const refused = responseError(403, 'not allowed by the policy');
+  const offline = new ServerConnection.NetworkError(
+    new TypeError('Failed to fetch')
+  );
+
+  it.each([
+    [offline, false, 'Cannot reach the Jupyter server: Failed to fetch'],
+    [offline, true, 'Cannot reach the Jupyter server: Failed to fetch'],
+    [
+      notFound,
+      true,
+      'The jupyterlab-apk server extension did not answer (404 Not Found). Is it installed and enabled?'
+    ],
+    [notFound, false, '404 Not Found'],
+    [refused, true, 'not allowed by the policy'],
+    [new Error('boom'), true, 'boom'],
+    ['plain text', false, 'plain text']
+  ])('describes %p (route expected: %p)', (reason, routeExpected, message) => {
+    expect(describeRequestError(reason, trans, routeExpected)).toBe(message);
   });
 });

@@ -18,6 +18,7 @@ import { VDomModel } from '@jupyterlab/ui-components';
 import { Debouncer } from '@lumino/polling';
 
 import {
+  describeRequestError,
   getPackage,
   getServerSettings,
   IPackage,
@@ -331,7 +332,7 @@ export class CatalogModel extends VDomModel {
         this._total = Math.max(page.total, this._packages.length);
         this._error = null;
       } else {
-        this._error = this._describe(page, true);
+        this._error = describeRequestError(page, this._trans, true);
       }
     }
     if (detailsGeneration === this._detailsGeneration && details !== null) {
@@ -405,7 +406,7 @@ export class CatalogModel extends VDomModel {
       if (generation !== this._generation || this.isDisposed) {
         return;
       }
-      this._error = this._describe(reason, true);
+      this._error = describeRequestError(reason, this._trans, true);
       this._loadingMore = false;
       this.stateChanged.emit();
       return;
@@ -459,7 +460,7 @@ export class CatalogModel extends VDomModel {
     try {
       details = await this.fetchPackage(name);
     } catch (reason) {
-      error = this._describe(reason, false);
+      error = describeRequestError(reason, this._trans);
     }
     if (generation !== this._detailsGeneration || this.isDisposed) {
       return;
@@ -634,7 +635,7 @@ export class CatalogModel extends VDomModel {
     try {
       page = await this.fetchPackages(this._queryParams(), abort.signal);
     } catch (reason) {
-      error = this._describe(reason, true);
+      error = describeRequestError(reason, this._trans, true);
     }
     if (generation !== this._generation || this.isDisposed) {
       return;
@@ -670,7 +671,11 @@ export class CatalogModel extends VDomModel {
     } catch (reason) {
       ok = false;
       if (generation === this._repositoriesGeneration) {
-        this._repositoriesError = this._describe(reason, true);
+        this._repositoriesError = describeRequestError(
+          reason,
+          this._trans,
+          true
+        );
       }
     }
     this._refreshing--;
@@ -678,34 +683,6 @@ export class CatalogModel extends VDomModel {
       this.stateChanged.emit();
     }
     return ok;
-  }
-
-  /**
-   * Turn a request failure into a message for the user.
-   *
-   * @param reason What the request threw.
-   * @param routeExpected Whether a 404 can only mean the route is missing.
-   */
-  private _describe(reason: unknown, routeExpected: boolean): string {
-    if (reason instanceof ServerConnection.NetworkError) {
-      return this._trans.__(
-        'Cannot reach the Jupyter server: %1',
-        reason.message
-      );
-    }
-    if (reason instanceof ServerConnection.ResponseError) {
-      if (routeExpected && reason.response.status === 404) {
-        return this._trans.__(
-          'The jupyterlab-apk server extension did not answer (%1). Is it installed and enabled?',
-          reason.message
-        );
-      }
-      return reason.message;
-    }
-    if (reason instanceof Error) {
-      return reason.message;
-    }
-    return String(reason);
   }
 
   private _abort: AbortController | null = null;

@@ -20,6 +20,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import {
   cancelJob,
+  describeRequestError,
   getJob,
   IJob,
   IJobQuery,
@@ -250,7 +251,7 @@ export class JobsModel extends VDomModel {
     try {
       jobs = await this.fetchJobs();
     } catch (reason) {
-      error = this._describe(reason);
+      error = describeRequestError(reason, this._trans);
     }
     if (this.isDisposed) {
       return;
@@ -469,7 +470,7 @@ export class JobsModel extends VDomModel {
       .catch(reason => {
         // A bug here must not leave the job spinning: show it as unknown.
         console.error(`Following the apk job ${id} failed`, reason);
-        this._setUnknown(id, this._describe(reason));
+        this._setUnknown(id, describeRequestError(reason, this._trans));
       })
       .then(() => {
         if (this._polls.get(id) === controller) {
@@ -517,7 +518,7 @@ export class JobsModel extends VDomModel {
           return;
         }
         if (failures >= this._retryDelays.length) {
-          this._setUnknown(id, this._describe(reason));
+          this._setUnknown(id, describeRequestError(reason, this._trans));
           return;
         }
         await Private.sleep(this._retryDelays[failures], stop);
@@ -600,22 +601,6 @@ export class JobsModel extends VDomModel {
       )
       .map(item => item.entry);
     return this._sortedCache;
-  }
-
-  /**
-   * Turn a request failure into a message for the user.
-   */
-  private _describe(reason: unknown): string {
-    if (reason instanceof ServerConnection.NetworkError) {
-      return this._trans.__(
-        'Cannot reach the Jupyter server: %1',
-        reason.message
-      );
-    }
-    if (reason instanceof Error) {
-      return reason.message;
-    }
-    return String(reason);
   }
 
   private _entries = new Map<string, JobsModel.IEntry>();

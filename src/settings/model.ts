@@ -21,6 +21,7 @@ import { VDomModel } from '@jupyterlab/ui-components';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
+  describeRequestError,
   IRepository,
   IRepositoryPolicy,
   IServerSettings,
@@ -231,7 +232,7 @@ export class RepositorySettingsModel extends VDomModel {
     try {
       states = await this.putRepositories(urls);
     } catch (reason) {
-      error = this._describe(reason);
+      error = describeRequestError(reason, this._trans);
       // A refusal stands until the list changes; anything else may be retried.
       if (
         reason instanceof ServerConnection.ResponseError &&
@@ -262,22 +263,6 @@ export class RepositorySettingsModel extends VDomModel {
       this._error = error;
       this.stateChanged.emit();
     }
-  }
-
-  /**
-   * Turn a request failure into a message for the user.
-   */
-  private _describe(reason: unknown): string {
-    if (reason instanceof ServerConnection.NetworkError) {
-      return this._trans.__(
-        'Cannot reach the Jupyter server: %1',
-        reason.message
-      );
-    }
-    if (reason instanceof Error) {
-      return reason.message;
-    }
-    return String(reason);
   }
 
   private _applied = new Signal<this, ReadonlyArray<IRepository>>(this);
