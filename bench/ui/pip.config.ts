@@ -13,39 +13,11 @@
  * ui-tests/.apk-cache/bench-pip-server.log). Results: JSON on stdout and in
  * bench/results/pip.json (see pip.spec.ts).
  */
-import * as path from 'path';
-import type { PlaywrightTestConfig } from '../../ui-tests/node_modules/@playwright/test';
-import { chromiumLaunchOptions, serverPort } from '../../ui-tests/playwright.config';
+import { benchConfig } from './config';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const UI_TESTS = path.join(ROOT, 'ui-tests');
-
-const port = serverPort();
-const baseURL = `http://127.0.0.1:${port}`;
-
-const config: PlaywrightTestConfig = {
-  testDir: __dirname,
-  testMatch: 'pip.spec.ts',
-  outputDir: path.join(ROOT, 'bench', 'results', 'test-results'),
-  workers: 1,
-  retries: 0,
-  timeout: 10 * 60 * 1000,
-  reporter: [['list']],
-  use: {
-    baseURL,
-    viewport: { width: 1280, height: 900 },
-    launchOptions: chromiumLaunchOptions,
-    video: 'off',
-    trace: 'off'
-  },
-  webServer: {
-    command: `bash -c 'mkdir -p .apk-cache && exec jlpm start > .apk-cache/bench-pip-server.log 2>&1'`,
-    cwd: UI_TESTS,
-    url: `${baseURL}/lab`,
-    timeout: 2 * 60 * 1000,
-    reuseExistingServer: false,
-    env: { ...(process.env as Record<string, string>), JUPYTERLAB_APK_UI_PORT: port }
-  }
-};
-
-export default config;
+export default benchConfig({
+  spec: 'pip.spec.ts',
+  timeoutMinutes: 10,
+  serverLog: 'bench-pip-server.log',
+  serverTimeoutMinutes: 2
+});

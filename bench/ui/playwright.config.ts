@@ -20,55 +20,26 @@
  * Results: JSON on stdout and in bench/results/keystroke.json (see keystroke.spec.ts).
  */
 import * as path from 'path';
-import type { PlaywrightTestConfig } from '../../ui-tests/node_modules/@playwright/test';
-import { chromiumLaunchOptions, serverPort } from '../../ui-tests/playwright.config';
+import { benchConfig, ROOT } from './config';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const UI_TESTS = path.join(ROOT, 'ui-tests');
 const COUNT = process.env.BENCH_COUNT ?? '25000';
 const CATALOG = path.resolve(
   process.env.BENCH_CATALOG_DIR ?? path.join(ROOT, 'bench', 'results', `catalog-${COUNT}`)
 );
 
-const port = serverPort();
-const baseURL = `http://127.0.0.1:${port}`;
-
-const makeCatalog =
-  `ls ${CATALOG}/repo/*/APKINDEX.tar.gz >/dev/null 2>&1 || ` +
-  `(cd ${ROOT} && python -m bench.make_catalog --output ${CATALOG} --count ${COUNT})`;
-
-const config: PlaywrightTestConfig = {
-  testDir: __dirname,
-  testMatch: 'keystroke.spec.ts',
-  outputDir: path.join(ROOT, 'bench', 'results', 'test-results'),
-  workers: 1,
-  retries: 0,
-  timeout: 15 * 60 * 1000,
-  reporter: [['list']],
-  use: {
-    baseURL,
-    viewport: { width: 1280, height: 900 },
-    launchOptions: chromiumLaunchOptions,
-    video: 'off',
-    trace: 'off'
-  },
-  webServer: {
-    // The server's log: ui-tests/.apk-cache/bench-server.log.
-    command: `bash -c '${makeCatalog} && mkdir -p .apk-cache && exec jlpm start > .apk-cache/bench-server.log 2>&1'`,
-    cwd: UI_TESTS,
-    url: `${baseURL}/lab`,
-    timeout: 10 * 60 * 1000,
-    reuseExistingServer: false,
-    env: {
-      ...(process.env as Record<string, string>),
-      JUPYTERLAB_APK_UI_PORT: port,
-      JUPYTERLAB_APK_UI_REPOSITORIES: path.join(CATALOG, 'repo'),
-      JUPYTERLAB_APK_UI_KEYS_DIR: path.join(CATALOG, 'keys'),
-      // make_catalog also writes a sandbox root whose installed database lists some packages.
-      JUPYTERLAB_APK_UI_ROOT: path.join(CATALOG, 'root'),
-      BENCH_CATALOG_DIR: CATALOG
-    }
+export default benchConfig({
+  spec: 'keystroke.spec.ts',
+  timeoutMinutes: 15,
+  serverLog: 'bench-server.log',
+  serverTimeoutMinutes: 10,
+  before:
+    `ls ${CATALOG}/repo/*/APKINDEX.tar.gz >/dev/null 2>&1 || ` +
+    `(cd ${ROOT} && python -m bench.make_catalog --output ${CATALOG} --count ${COUNT})`,
+  env: {
+    JUPYTERLAB_APK_UI_REPOSITORIES: path.join(CATALOG, 'repo'),
+    JUPYTERLAB_APK_UI_KEYS_DIR: path.join(CATALOG, 'keys'),
+    // make_catalog also writes a sandbox root whose installed database lists some packages.
+    JUPYTERLAB_APK_UI_ROOT: path.join(CATALOG, 'root'),
+    BENCH_CATALOG_DIR: CATALOG
   }
-};
-
-export default config;
+});
