@@ -1,6 +1,6 @@
 """Build a full-size (~25,000 packages) signed repository from the real Alpine records.
 
-The 252 real records in shared/data/alpine are copied under new names until the count is
+The 252 real records in tests/data/alpine are copied under new names until the count is
 reached; each copy gets its own `C:` checksum, as distinct packages have. Writes
 `DIR/repo/<arch>/APKINDEX.tar.gz`, `DIR/keys/` and a sandbox root `DIR/root` whose installed
 database lists every 50th package (so the installed join has work to do), each with the
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from demo.apkrepo import build_index, generate_key
 
-ALPINE_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "alpine"
+ALPINE_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "alpine"
 SOURCES = ("v3.22-community-x86_64-py3-sample.APKINDEX", "v3.22-main-x86_64-head.APKINDEX")
 FILES_PER_PACKAGE = 30
 

@@ -5,6 +5,16 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 bash scripts/setup.sh || exit 1
 export PATH=$PWD/.venv/bin:$PATH
+# The real apk-tools and Alpine root, where this clone sits next to shared/ (CI names them itself);
+# without them their tests are skipped, saying which variable to set.
+if [ -z "${JUPYTERLAB_APK_TEST_APK:-}" ] && compgen -G "../shared/apk-tools/apk-*.static" >/dev/null; then
+  JUPYTERLAB_APK_TEST_APK=$(printf '%s:' "$(cd ../shared/apk-tools && pwd)"/apk-*.static)
+  export JUPYTERLAB_APK_TEST_APK=${JUPYTERLAB_APK_TEST_APK%:}
+fi
+if [ -z "${JUPYTERLAB_APK_TEST_ALPINE_ROOTFS:-}" ] && compgen -G "../shared/alpine/alpine-minirootfs-*.tar.gz" >/dev/null; then
+  JUPYTERLAB_APK_TEST_ALPINE_ROOTFS=$(echo "$(cd ../shared/alpine && pwd)"/alpine-minirootfs-*.tar.gz)
+  export JUPYTERLAB_APK_TEST_ALPINE_ROOTFS
+fi
 reports=$PWD/build/reports
 rm -rf "$reports" && mkdir -p "$reports"
 status=0

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-pytest_plugins = ("pytest_jupyter.jupyter_server",)
+pytest_plugins = ("pytest_jupyter.jupyter_server", "tests.real_apk")
 
-# Real Alpine data shared by the whole project; the repository is cloned next to `shared/`.
-ALPINE_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "alpine"
+# Real Alpine data (unmodified copies; tests/data/alpine/README.md says what each file is).
+ALPINE_DATA = Path(__file__).resolve().parent / "data" / "alpine"
 
 import dataclasses
 

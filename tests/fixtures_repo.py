@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import ALPINE_DATA
+
 from demo.apkrepo import SigningKey, generate_key
 
-ALPINE_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "alpine"
 
 
 @pytest.fixture(scope="session")
