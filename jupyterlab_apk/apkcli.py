@@ -23,6 +23,7 @@ _PROGRESS_RE = re.compile(r"^(\d+)/(\d+)(?: \S.*)?$")
 # The blocks under "unable to select packages": "  name (no such package):" and
 # "    required by: py3-broken-1.0-r0[py3-doesnotexist]".
 _UNSELECTABLE_RE = re.compile(r"^\s+(\S+) \(([^)]*)\):?$")
+_UNSELECTABLE_HEADER = "unable to select packages"
 _REQUIRED_BY_RE = re.compile(r"^\s+required by: (\S+)\[([^\]]+)\]")
 
 
@@ -72,14 +73,15 @@ def build_argv(
 ) -> list[str]:
     """The argv of one apk run; every package and repository is validated first."""
     packages = [check_package(p) for p in packages]
-    if not packages:
-        raise RequestError("no packages given")
-    repositories = [check_repository(url) for url in options.repositories]
-    verb = {"install": "add", "upgrade": "add", "remove": "del"}.get(action)
+    verb = {"install": "add", "upgrade": "add", "remove": "del", "repair": "fix"}.get(action)
     if verb is None:
         raise RequestError(f"unknown action {action!r}")
+    # `apk fix` without names repairs every package in error; the others need names.
+    if not packages and verb != "fix":
+        raise RequestError("no packages given")
+    repositories = [check_repository(url) for url in options.repositories]
     argv = [*options.command, verb, "--root", options.root, "--no-cache"]
-    if verb == "add":
+    if verb in ("add", "fix"):  # fix reinstalls, from the same repositories as add
         # Only the policy's repositories: never the root's own repositories file.
         argv += ["--repositories-file", "/dev/null", "--keys-dir", options.keys_dir]
         for url in repositories:
@@ -195,11 +197,13 @@ _PROBLEMS: list[tuple[re.Pattern, str, str]] = [
 _DATABASE_KINDS = frozenset({"locked", "read-only", "no-space", "database"})
 
 
-def explain(output: str, returncode: int) -> list[Problem]:
-    """Every problem apk reported in *output*, most specific first, for a run with *returncode*.
+def explain(stdout: str, stderr: str, returncode: int) -> list[Problem]:
+    """Every problem apk reported, most specific first, for a run with *returncode*.
 
-    The "unable to select packages" block is read whole: each entry is a missing package or
-    a missing dependency of one.
+    Each stream is read on its own: stdout and stderr are two pipes with no order between
+    them, so no explanation may depend on how they interleave. The "unable to select
+    packages" block is read whole: each entry is a missing package or a missing dependency of
+    one (apk 2.12 writes the block's first line on stderr and its entries on stdout).
     """
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -212,15 +216,17 @@ def explain(output: str, returncode: int) -> list[Problem]:
             seen.add(message)
             problems.append(Problem(kind, message))
 
-    lines = output.splitlines()
-    for index, line in enumerate(lines):
-        for pattern, kind, template in _PROBLEMS:
-            match = pattern.search(line)
-            if match:
-                add(kind, template.format(*(g for g in match.groups() if g is not None)))
-                break
-        if "unable to select packages" in line:
-            for problem in _unselectable(lines[index + 1 :]):
+    streams = [stderr.splitlines(), stdout.splitlines()]
+    unselectable = any(_UNSELECTABLE_HEADER in line for lines in streams for line in lines)
+    for lines in streams:
+        for line in lines:
+            for pattern, kind, template in _PROBLEMS:
+                match = pattern.search(line)
+                if match:
+                    add(kind, template.format(*(g for g in match.groups() if g is not None)))
+                    break
+        if unselectable:
+            for problem in _unselectable(lines):
                 add(problem.kind, problem.message)
     if returncode != 0 and not problems:
         add("failed", f"apk failed with exit status {returncode}; see the log.")
@@ -228,9 +234,16 @@ def explain(output: str, returncode: int) -> list[Problem]:
 
 
 def _unselectable(lines: list[str]) -> list[Problem]:
+    """The entries of an "unable to select packages" block in one stream's *lines*: after
+    the block's first line, or from the first entry where the other stream has that line."""
+    start = next((i + 1 for i, line in enumerate(lines) if _UNSELECTABLE_HEADER in line), None)
+    if start is None:
+        start = next((i for i, line in enumerate(lines) if _UNSELECTABLE_RE.match(line)), None)
+    if start is None:
+        return []
     problems = []
     name = None
-    for line in lines:
+    for line in lines[start:]:
         entry = _UNSELECTABLE_RE.match(line)
         if entry:
             name = entry.group(1)
@@ -267,3 +280,25 @@ class Plan:
 
 def parse_plan(output: str) -> Plan:
     return Plan([step for step in map(parse_step, output.splitlines()) if step is not None])
+
+
+# The closing line of add/del/fix: "OK: 0 MiB in 2 packages", "1 error; 231 B in 3 packages",
+# "2 errors; 1920 KiB in 5 packages" (apk 3.0 gives sizes in B, KiB, MiB, …).
+_SUMMARY_RE = re.compile(
+    r"^(?:OK|(\d+) errors?);(?: (\d+(?:\.\d+)?) ([KMGT]?i?B))? in (\d+) packages$"
+)
+
+
+@dataclass(frozen=True)
+class Summary:
+    errors: int
+    packages: int
+
+
+def parse_summary(output: str) -> Summary | None:
+    """apk's closing line in *output* (stdout), or None if it wrote none."""
+    for line in reversed(output.splitlines()):
+        match = _SUMMARY_RE.match(line.strip())
+        if match:
+            return Summary(int(match.group(1) or 0), int(match.group(4)))
+    return None

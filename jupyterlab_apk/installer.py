@@ -113,7 +113,8 @@ class Job:
 @dataclass(frozen=True)
 class RunResult:
     returncode: int | None  # None: stopped (cancelled or timed out)
-    output: str
+    stdout: str
+    stderr: str  # kept apart: the two pipes have no order between them
 
 
 class Installer:
@@ -240,7 +241,7 @@ class Installer:
         )
         if await self._stopped(job):
             return
-        job.plan = self._plan_json(parse_plan(simulated.output))
+        job.plan = self._plan_json(parse_plan(simulated.stdout))
         if simulated.returncode != 0:
             await self._fail(job, simulated, before=None)
             return
@@ -284,16 +285,17 @@ class Installer:
                 # The child has its copy: the reader sees EOF when apk exits.
                 os.close(progress[1])
         process = self._process
-        output: list[str] = []
+        stdout: list[str] = []
+        stderr: list[str] = []
 
-        async def pump(stream: asyncio.StreamReader) -> None:
+        async def pump(stream: asyncio.StreamReader, lines: list[str]) -> None:
             async for raw in stream:
                 line = raw.decode("utf-8", "replace")
-                output.append(line)
-                self._append_log(job, line)
+                lines.append(line)
+                self._append_log(job, line)  # interleaved, for display only
                 self._changed_soon(job)
 
-        readers = [pump(process.stdout), pump(process.stderr)]
+        readers = [pump(process.stdout, stdout), pump(process.stderr, stderr)]
         if progress:
             readers.append(self._read_progress(job, progress[0]))
         try:
@@ -304,9 +306,8 @@ class Installer:
         finally:
             self._process = None
             job.apk_seconds += asyncio.get_running_loop().time() - started
-        if job.id in self._stopping:
-            return RunResult(None, "".join(output))
-        return RunResult(process.returncode, "".join(output))
+        returncode = None if job.id in self._stopping else process.returncode
+        return RunResult(returncode, "".join(stdout), "".join(stderr))
 
     async def _read_progress(self, job: Job, fd: int) -> None:
         loop = asyncio.get_running_loop()
@@ -352,7 +353,7 @@ class Installer:
 
     async def _fail(self, job: Job, result: RunResult, before: dict | None) -> None:
         """End a failed run; *before* is the installed state before it (None: a simulation)."""
-        problems = explain(result.output, result.returncode or 0)
+        problems = explain(result.stdout, result.stderr, result.returncode or 0)
         changes = self._changes(before) if before is not None else []
         message = " ".join(problem.message for problem in problems)
         if changes:

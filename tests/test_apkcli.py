@@ -146,7 +146,7 @@ def test_parse_plan_keeps_order():
     assert [s.name for s in parse_plan(output).steps] == ["py3-demolib", "py3-demo"]
 
 
-# Outputs as recorded in apk-cli.md (stdout and stderr interleaved as a job log shows them).
+# Outputs as recorded in apk-cli.md, read as one stream (as 2.14 and 3.0 write the error blocks).
 @pytest.mark.parametrize(
     ("output", "rc", "kinds", "fragment"),
     [
@@ -196,7 +196,18 @@ def test_parse_plan_keeps_order():
     ],
 )  # fmt: skip
 def test_explain(output, rc, kinds, fragment):
-    problems = explain(output, rc)
+    problems = explain("", output, rc)
     assert [p.kind for p in problems] == kinds
     if fragment:
         assert any(fragment in p.message for p in problems)
+
+
+def test_the_unable_to_select_block_is_read_across_the_two_streams():
+    # apk 2.12: the block's first line on stderr, its entries on stdout.
+    stdout = "  nosuchpkg (no such package):\n    required by: world[nosuchpkg]\n"
+    problems = explain(stdout, "ERROR: unable to select packages:\n", 1)
+    assert [(p.kind, p.message) for p in problems] == [
+        ("no-such-package", "No repository has a package named nosuchpkg.")
+    ]
+    # Entry-like lines on stdout mean nothing without the block's first line somewhere.
+    assert [p.kind for p in explain(stdout, "", 1)] == ["failed"]

@@ -5,6 +5,7 @@ import contextlib
 import fcntl
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,11 @@ from jupyterlab_apk.apkindex import parse_installed
 from jupyterlab_apk import installer as installer_module
 from jupyterlab_apk.installer import Installer, QueueFull
 
+from .conformance import transcript_path
 from .conftest import make_root
 
 ROOT_DIR = Path(__file__).resolve().parents[1]
+REPLAY = Path(__file__).resolve().parent / "replay_apk.py"
 APK_DOUBLE = str(ROOT_DIR / "demo" / "bin" / "apk-test-double")
 ARCH = "x86_64"
 SITE = "usr/lib/python3.11/site-packages"
@@ -60,9 +63,10 @@ def installed_versions(root: Path) -> dict[str, str]:
 def make_installer(tmp_path, repo, root, keys, jp_asyncio_loop):
     made = []
 
-    def make(timeout=30.0, max_queued=50, wait=10, repositories=None, history=None):
+    def make(timeout=30.0, max_queued=50, wait=10, repositories=None, history=None,
+             command=(APK_DOUBLE,)):  # fmt: skip
         options = ApkOptions(
-            command=(APK_DOUBLE,),
+            command=command,
             root=str(root),
             repositories=tuple(repositories or [str(repo)]),
             keys_dir=str(keys.dir),
@@ -124,6 +128,19 @@ async def test_install_runs_plan_progress_and_records_changes(make_installer, ro
     assert job.started and job.finished and job.started <= job.finished
     assert job.user == "alice"
     assert "Installing py3-demo (1.0-r0)" in job.log
+
+
+@pytest.mark.parametrize("order", ["stdout-first", "stderr-first"])
+async def test_explanation_does_not_depend_on_which_pipe_is_read_first(make_installer, order):
+    # apk 2.12 writes "ERROR: unable to select packages:" on stderr and the entries under it
+    # on stdout: the two pipes reach the server in either order.
+    replay = (sys.executable, str(REPLAY), str(transcript_path("2.12", "unknown package")), order)
+    installer = make_installer(command=replay)
+    job = await finished(installer, installer.submit("install", ["nosuchpkg"], preview=True,
+                                                     user="alice"))  # fmt: skip
+    assert job.state == "failed"
+    assert job.error == "No repository has a package named nosuchpkg."
+    assert [p["kind"] for p in job.problems] == ["no-such-package"]
 
 
 async def test_preview_changes_nothing(make_installer, root):
