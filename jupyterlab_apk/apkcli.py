@@ -164,17 +164,24 @@ _PROBLEMS: list[tuple[re.Pattern, str, str]] = [
      "locked", "Another apk process kept the package database locked for the whole wait."),
     (re.compile(r"Unable to lock database: Read-only file system|Read-only file system"),
      "read-only", "The system root is read-only: packages cannot be installed here."),
+    # apk 2.x with --wait, when it cannot even open the lock file: it waits on no descriptor.
+    (re.compile(r"Unable to lock database: Bad file descriptor"),
+     "read-only", "apk could not open its database lock file: the system root is read-only or "
+                  "not writable here."),
     (re.compile(r"No space left on device"),
      "no-space", "The disk is full: apk could not write the packages."),
     (re.compile(r"Unable to lock database: (.*)|Failed to open apk database: (.*)"),
      "database", "apk could not open its package database ({0})."),
-    (re.compile(r"ERROR: (\S+): (?:BAD archive|IO ERROR)"),
-     "broken-package", "The package {0} is damaged (BAD archive) and was not installed."),
+    (re.compile(r"ERROR: (\S+): (?:BAD archive|IO ERROR|file format is invalid or inconsistent)"),
+     "broken-package", "The package {0} is damaged and was not installed."),
     (re.compile(r"ERROR: (\S+): BAD signature"),
      "bad-package-signature",
      "The package {0} does not match its repository index (BAD signature): it was changed "
      "after the index was signed."),
-    (re.compile(r"ERROR: (\S+)\.(?:pre|post)-(?:install|upgrade|deinstall): script exited"),
+    # 2.x: "ERROR: p-1.0-r0.post-install: script exited with error 127";
+    # 3.0: "ERROR: lib/apk/exec/p-1.0-r0.post-install: exited with error 127".
+    (re.compile(r"ERROR: (?:lib/apk/exec/)?(\S+)\.(?:pre|post)-(?:install|upgrade|deinstall): "
+                r"(?:script )?exited with error"),
      "script-failed", "The install script of {0} failed."),
     (re.compile(r"ERROR: Failed to create (\S+): (.*)"),
      "write-failed", "apk could not write {0} ({1})."),
@@ -183,9 +190,11 @@ _PROBLEMS: list[tuple[re.Pattern, str, str]] = [
     (re.compile(r"(?:Ignoring|opening) (\S+): BAD signature"),
      "bad-signature",
      "The index of {0} has a BAD signature (forged or damaged); its packages were ignored."),
-    (re.compile(r"(?:Ignoring|opening|fetch) (\S+?):? could not connect to server"),
+    # 2.12 "Ignoring", 2.14 "fetching": "could not connect to server"; 3.0: "Connection refused".
+    (re.compile(r"(?:Ignoring|opening|fetching|fetch) (\S+?):? "
+                r"(?:could not connect to server|Connection refused)"),
      "unreachable", "The repository {0} could not be reached."),
-    (re.compile(r"(?:Ignoring|opening) (\S+): No such file or directory"),
+    (re.compile(r"(?:Ignoring|opening|fetching) (\S+): No such file or directory"),
      "repository-missing", "The repository {0} has no index for this architecture."),
     (re.compile(r"ERROR: No such package: (\S+)"),
      "not-installed", "{0} is not installed."),
@@ -194,6 +203,8 @@ _PROBLEMS: list[tuple[re.Pattern, str, str]] = [
 ]  # fmt: skip
 
 
+# apk 3.0 names the index where 2.x names the repository: "<repo>/x86_64/APKINDEX.tar.gz".
+_INDEX_PATH_RE = re.compile(r"/[^/\s]+/APKINDEX\.tar\.gz$")
 _DATABASE_KINDS = frozenset({"locked", "read-only", "no-space", "database"})
 
 
@@ -223,7 +234,8 @@ def explain(stdout: str, stderr: str, returncode: int) -> list[Problem]:
             for pattern, kind, template in _PROBLEMS:
                 match = pattern.search(line)
                 if match:
-                    add(kind, template.format(*(g for g in match.groups() if g is not None)))
+                    values = (_INDEX_PATH_RE.sub("", g) for g in match.groups() if g is not None)
+                    add(kind, template.format(*values))
                     break
         if unselectable:
             for problem in _unselectable(lines):
@@ -285,7 +297,7 @@ def parse_plan(output: str) -> Plan:
 # The closing line of add/del/fix: "OK: 0 MiB in 2 packages", "1 error; 231 B in 3 packages",
 # "2 errors; 1920 KiB in 5 packages" (apk 3.0 gives sizes in B, KiB, MiB, …).
 _SUMMARY_RE = re.compile(
-    r"^(?:OK|(\d+) errors?);(?: (\d+(?:\.\d+)?) ([KMGT]?i?B))? in (\d+) packages$"
+    r"^(?:OK:|(\d+) errors?;) (\d+(?:\.\d+)?) ([KMGT]?i?B) in (\d+) packages$"
 )
 
 

@@ -203,7 +203,19 @@ SCENARIOS = (
         Run("install", ("py3-other",), ("main", "companion")),
         before=(Run("install", ("py3-demo",), ("main", "companion")),),
     ),
-    Scenario("simulate", Run("install", ("py3-demo",)), simulate=True),
+    Scenario(
+        "simulate",
+        Run("install", ("py3-demo",)),
+        simulate=True,
+        known={
+            series: Known(
+                "2.14 and later count, in the closing line of a simulation, the packages the run "
+                "would leave installed; 2.12 (and the double) those installed now",
+                {"summary": (0, 2)},
+            )
+            for series in ("2.14", "3.0")
+        },
+    ),
     Scenario("progress-fd", Run("install", ("py3-demo",)), progress=True),
 )
 
@@ -240,7 +252,7 @@ TRANSCRIPTS = Path(__file__).resolve().parent / "data" / "transcripts"
 
 def transcript_path(series: str, scenario: str) -> Path:
     """Where the recorded run of *scenario* by apk *series* ("2.12", "double") is kept."""
-    return TRANSCRIPTS / series / f"{scenario.replace(' ', '-')}.json"
+    return TRANSCRIPTS / series / (re.sub(r"[^A-Za-z0-9_]+", "-", scenario) + ".json")
 
 
 def outcome(transcript: Transcript, root: Path) -> Outcome:

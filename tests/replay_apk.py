@@ -1,4 +1,4 @@
-"""Replays a recorded apk transcript as apk would write it: `replay_apk.py FILE ORDER [apk argv…]`.
+"""Replays a recorded apk transcript: `replay_apk.py FILE ORDER [apk argv…]`.
 
 FILE is a transcript of tests/data/transcripts (JSON: stdout, stderr, returncode); ORDER is
 `stdout-first` or `stderr-first`: which stream is written (and flushed) first, the other only

@@ -12,6 +12,7 @@ from jupyterlab_apk.apkcli import (
     parse_plan,
     parse_progress,
     parse_step,
+    parse_summary,
 )
 
 OPTIONS = ApkOptions(
@@ -123,6 +124,7 @@ def test_bad_requests(action, packages):
         ("OK: 0 MiB in 2 packages", None),
         ("fetch http://127.0.0.1:8000/x86_64/APKINDEX.tar.gz", None),
         ("Installing py3-demo (1.0-r0)", None),
+        ("(1/1) Reinstalling py3-script (1.0-r0)", Step("reinstall", "py3-script", "1.0-r0")),
     ],
 )  # fmt: skip
 def test_parse_step(line, step):
@@ -211,3 +213,19 @@ def test_the_unable_to_select_block_is_read_across_the_two_streams():
     ]
     # Entry-like lines on stdout mean nothing without the block's first line somewhere.
     assert [p.kind for p in explain(stdout, "", 1)] == ["failed"]
+
+
+@pytest.mark.parametrize(
+    ("stdout", "summary"),
+    [
+        ("(1/1) Installing a (1.0-r0)\nOK: 0 MiB in 2 packages\n", (0, 2)),
+        ("1 error; 0 MiB in 3 packages\n", (1, 3)),
+        ("OK: 38 B in 2 packages\n", (0, 2)),  # apk 3.0 sizes
+        ("2 errors; 1920 KiB in 5 packages\n", (2, 5)),
+        ("ERROR: unable to select packages:\n", None),
+        ("", None),
+    ],
+)
+def test_parse_summary(stdout, summary):
+    parsed = parse_summary(stdout)
+    assert (parsed and (parsed.errors, parsed.packages)) == summary
