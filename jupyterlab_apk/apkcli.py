@@ -280,18 +280,57 @@ def _unselectable(lines: list[str]) -> list[Problem]:
     return problems
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A package `apk del` was asked to remove but kept, and the installed ones needing it."""
+
+    package: str
+    required_by: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {"package": self.package, "required_by": list(self.required_by)}
+
+
 @dataclass
 class Plan:
     """What a run will do (from --simulate) or did."""
 
     steps: list[Step] = field(default_factory=list)
+    kept: list[Kept] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"steps": [step.to_json() for step in self.steps]}
+        return {
+            "steps": [step.to_json() for step in self.steps],
+            "kept": [kept.to_json() for kept in self.kept],
+        }
+
+
+_KEPT_HEADER = "World updated, but the following packages are not removed due to:"
+# "  py3-wcwidth: py3-prettytable py3-other"; apk wraps long lists onto deeper-indented lines.
+_KEPT_RE = re.compile(r"^  (\S+): ?(.*)$")
+
+
+def parse_kept(stdout: str) -> list[Kept]:
+    """The packages `apk del` kept because installed packages need them (its stdout block)."""
+    lines = stdout.splitlines()
+    if _KEPT_HEADER not in lines:
+        return []
+    found: list[tuple[str, list[str]]] = []
+    for line in lines[lines.index(_KEPT_HEADER) + 1 :]:
+        entry = _KEPT_RE.match(line)
+        if entry:
+            found.append((entry.group(1), entry.group(2).split()))
+        elif line.startswith("   ") and found:
+            found[-1][1].extend(line.split())
+        else:
+            break
+    return [Kept(name, tuple(needed)) for name, needed in found]
 
 
 def parse_plan(output: str) -> Plan:
-    return Plan([step for step in map(parse_step, output.splitlines()) if step is not None])
+    """The plan in apk's stdout: its steps, and what a removal keeps."""
+    steps = [step for step in map(parse_step, output.splitlines()) if step is not None]
+    return Plan(steps, parse_kept(output))
 
 
 # The closing line of add/del/fix: "OK: 0 MiB in 2 packages", "1 error; 231 B in 3 packages",
