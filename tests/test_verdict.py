@@ -41,7 +41,7 @@ KEPT = "World updated, but the following packages are not removed due to:\n  py3
          (False, ["still-required"], [])),
         ("remove", ["py3-lib", "py3-x"], KEPT + "(1/1) Purging py3-x (1.0-r0)\nOK: 0 MiB in 2 "
          "packages\n", "", 0, {}, {}, False, (True, [], ["py3-lib was not removed"])),
-        # Kept in the error state: the old error is forgiven, the removal that removes nothing is not.
+        # Kept in the error state: the old error is forgiven, the removal of nothing is not.
         ("remove", ["py3-lib"], KEPT + "1 error; 0 MiB in 3 packages\n", "", 1, SCRIPT, SCRIPT,
          True, (False, ["still-required"], [])),
     ],
