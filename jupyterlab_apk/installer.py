@@ -267,7 +267,8 @@ class Installer:
             os.close(read_fd)  # _apk owns (and closes) the write end
         if await self._stopped(job, before):
             return
-        verdict = self._judge(job, result, in_error, self._packages_in_error())
+        verdict = self._judge(job, result, in_error, self._packages_in_error(),
+                              installed_after=set(self._installed_versions()))  # fmt: skip
         if not verdict.ok:
             await self._fail(job, result, verdict, before)
             return

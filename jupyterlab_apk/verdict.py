@@ -39,12 +39,14 @@ def judge(
     in_error_before: dict[str, str],
     in_error_after: dict[str, str],
     simulated: bool = False,
+    installed_after: set[str] | None = None,
 ) -> Verdict:
     """The verdict on one run of *action* on *packages*.
 
     *in_error_before* / *in_error_after* map the packages in error before and after the run
     to why (a sentence): errors that come only from packages already in error before, none of
-    them one this job asked for, make a warning, not a failure.
+    them one this job asked for, make a warning, not a failure. *installed_after*, the names
+    installed after a real run, shows a removal that left a package apk did not say it kept.
     """
     problems = explain(stdout, stderr, returncode)
     warnings = []
@@ -67,6 +69,11 @@ def judge(
         verb = "will not be" if simulated else "was not"
         warnings += [f"{item.package} {verb} removed: {_listing(item.required_by)} "
                      f"{_needs(item)} it." for item in kept]  # fmt: skip
+        left = _names(packages) & (installed_after or set()) - {item.package for item in kept}
+        if left and len(left) + len(kept) == len(_names(packages)):
+            return Verdict(False, [Problem("not-removed", f"Nothing was removed: apk left "
+                                                          f"{_listing(sorted(left))} installed.")])
+        warnings += [f"{name} is still installed after this job." for name in sorted(left)]
     return Verdict(True, [], warnings)
 
 

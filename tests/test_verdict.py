@@ -68,3 +68,21 @@ def test_removal_messages_name_every_package_that_needs_it():
         "Nothing will be removed: py3-wcwidth is needed by py3-prettytable, py3-a, py3-b, "
         "py3-c, py3-d and py3-e."
     )
+
+
+@pytest.mark.parametrize(
+    ("packages", "installed_after", "verdict"),
+    [
+        (["py3-a"], set(), (True, [])),
+        (["py3-a"], {"py3-a", "py3-b"}, (False, [])),  # apk said nothing, removed nothing
+        (["py3-a", "py3-b"], {"py3-a"}, (True, ["py3-a is still installed after this job."])),
+    ],
+)
+def test_a_removal_that_left_a_package_installed_says_so(packages, installed_after, verdict):
+    purged = "".join(f"(1/1) Purging {name} (1.0-r0)\n" for name in packages)
+    result = judge("remove", packages, purged + "OK: 0 MiB in 1 packages\n", "", 0,
+                   in_error_before={}, in_error_after={},
+                   installed_after=installed_after)  # fmt: skip
+    assert (result.ok, result.warnings) == verdict
+    if not result.ok:
+        assert result.error == "Nothing was removed: apk left py3-a installed."
