@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from demo.apkrepo import PackageInfo, write_repository
-from jupyterlab_apk.apkcli import ApkOptions, build_argv
+from jupyterlab_apk.apkcli import ApkOptions, build_argv, parse_progress
 
 from .conftest import server_config
 from .test_jobs_api import api, wait_done  # noqa: F401 - the jobs API fixture, shared
@@ -154,6 +154,21 @@ def installed_flags(root: Path) -> dict[str, str]:
 async def run_job(api, action, *packages):
     _, job = await api("jobs", method="POST", body={"action": action, "packages": list(packages)})
     return await wait_done(api, job)
+
+
+def test_the_progress_pipe_reaches_apk_inside_the_root(alpine_system):
+    read_fd, write_fd = os.pipe()
+    options = ApkOptions((str(APK_CHROOT),), str(alpine_system), (str(alpine_system / "srv/repo"),),
+                         str(alpine_system / "etc/apk/keys"))  # fmt: skip
+    argv = build_argv(options, "install", ["other"], progress_fd=write_fd)
+    with os.fdopen(read_fd, "rb") as progress:
+        try:
+            process = subprocess.Popen(argv, pass_fds=(write_fd,), stdout=subprocess.DEVNULL)
+        finally:
+            os.close(write_fd)
+        lines = progress.read().decode().split()
+    assert process.wait(timeout=30) == 0
+    assert lines and [parse_progress(line) for line in lines][-1] == 1.0, lines
 
 
 @pytest.mark.usefixtures("jp_serverapp")
