@@ -78,10 +78,12 @@ def build_argv(
     verb = {"install": "add", "upgrade": "add", "remove": "del"}.get(action)
     if verb is None:
         raise RequestError(f"unknown action {action!r}")
+    # Only the policy's repositories: never the root's own repositories file, which apk reads,
+    # and without a cache fetches from, even for `del`.
     argv = [*options.command, verb, "--root", options.root, "--no-cache"]
+    argv += ["--repositories-file", "/dev/null"]
     if verb == "add":
-        # Only the policy's repositories: never the root's own repositories file.
-        argv += ["--repositories-file", "/dev/null", "--keys-dir", options.keys_dir]
+        argv += ["--keys-dir", options.keys_dir]
         for url in repositories:
             argv += ["-X", url]
         if options.allow_untrusted:

@@ -51,8 +51,8 @@ def server_argv(action, packages, **options):
           "-X", "https://mirror/alpine/v3.20/main", "-X", "file:///srv/other",
           "--wait", "10", "--progress-fd", "7", "--", "py3-demo"]),
         (server_argv("remove", ["py3-demo"]),
-         ["del", "--root", "/", "--no-cache", "--wait", "10", "--progress-fd", "7", "--",
-          "py3-demo"]),
+         ["del", "--root", "/", "--no-cache", "--repositories-file", "/dev/null",
+          "--wait", "10", "--progress-fd", "7", "--", "py3-demo"]),
         # Paths are normalized, the root itself is "/", what follows "--" passes unchanged.
         (["add", "--root", f"{R}/", "-X", f"{R}/x/../repo", "-X", R, "--", "--root"],
          ["add", "--root", "/", "-X", "/repo", "-X", "/", "--", "--root"]),

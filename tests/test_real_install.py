@@ -14,6 +14,7 @@ from demo.apkrepo import PackageInfo, write_repository
 
 from .alpine_repos import ARCH, alpine_urls, keys_dir_with  # noqa: F401 - a fixture
 from .conftest import server_config
+from .http_repo import RepoServer
 from .test_jobs_api import api, wait_done  # noqa: F401 - the jobs API fixture, shared
 
 pytestmark = pytest.mark.usefixtures("jp_serverapp")
@@ -40,7 +41,15 @@ EXPECTED = sorted([
 
 
 @pytest.fixture
-def root(tmp_path, real_apk):
+def roots_own_mirror():
+    """The repository the root's own etc/apk/repositories names: jobs must never use it."""
+    server = RepoServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def root(tmp_path, real_apk, roots_own_mirror):
     """A sandbox root as apk itself creates one (`--initdb`): into a root laid out by hand
     (`make_root`), apk 2.x simulates but fails to install ("Failed to open apk database")."""
     root = tmp_path / "root"
@@ -49,6 +58,7 @@ def root(tmp_path, real_apk):
         "add", "--root", str(root), "--initdb", "--no-cache", "--repositories-file", "/dev/null"
     )
     assert created.returncode == 0, created.stderr
+    (root / "etc/apk/repositories").write_text(f"{roots_own_mirror.url}/alpine/v3.19/main\n")
     return root
 
 
@@ -84,7 +94,9 @@ async def run_in_kernel(code: str) -> str:
     return "".join(output)
 
 
-async def test_real_packages_install_and_import_in_a_kernel(api, real_apk, root, monkeypatch):
+async def test_real_packages_install_and_import_in_a_kernel(
+    api, real_apk, root, roots_own_mirror, monkeypatch
+):
     body = {"action": "install", "packages": ["py3-pyserial", "py3-packaging"]}
     _, job = await api("jobs", method="POST", body=body)
     job = await wait_done(api, job)
@@ -118,3 +130,14 @@ async def test_real_packages_install_and_import_in_a_kernel(api, real_apk, root,
         f"23.2 {site}/packaging/__init__.py",
         f"3.1.1 {site}/pyparsing/__init__.py",
     ]
+
+    # Removal takes the -pyc companion along (its install_if no longer holds).
+    _, job = await api("jobs", method="POST", body={"action": "remove", "packages": ["py3-pyserial"]})
+    job = await wait_done(api, job)
+    assert job["state"] == "done", job["log"]
+    _, page = await api("packages", installed="true", limit="50")
+    assert sorted(f"{p['name']}-{p['installed_version']}" for p in page["packages"]) == [
+        name for name in EXPECTED if not name.startswith("py3-pyserial")
+    ]
+    # Only the configured repositories, for removals too: never the root's own file.
+    assert roots_own_mirror.log == []
