@@ -9,6 +9,7 @@ import os
 import shutil
 import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -83,8 +84,10 @@ def test_argv_it_cannot_map_is_refused(argv, reason):
         wrapper.inside_argv(argv)
 
 
-def run_wrapper(*argv):
-    return subprocess.run([str(APK_CHROOT), *argv], capture_output=True, text=True, timeout=30)
+def run_wrapper(*argv, **options):
+    return subprocess.run(
+        [str(APK_CHROOT), *argv], capture_output=True, text=True, timeout=30, **options
+    )
 
 
 def test_a_root_without_apk_or_dev_null_is_refused_before_entering_it(tmp_path):
@@ -104,6 +107,20 @@ def test_a_root_without_apk_or_dev_null_is_refused_before_entering_it(tmp_path):
     assert result.stderr == (
         f"apk-chroot: refused: '{tmp_path}' has no /dev/null: mount /dev into it first\n"
     )
+
+
+def test_without_root_privileges_it_says_it_cannot_enter_the_root():
+    # As nobody when the tests run as root (in a directory nobody can read); else as ourselves.
+    nobody = {"user": 65534, "group": 65534, "extra_groups": []} if os.geteuid() == 0 else {}
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        root.chmod(0o755)
+        (root / "sbin").mkdir()
+        shutil.copy("/bin/true", root / "sbin/apk")
+        result = run_wrapper("add", "--root", str(root), "--", "x", **nobody)
+    assert result.returncode == 127
+    assert result.stderr.startswith(f"apk-chroot: cannot run /sbin/apk in '{root}': ")
+    assert "Operation not permitted" in result.stderr
 
 
 # -- Alpine's own apk in the real minirootfs, through the REST API ----------------------------
