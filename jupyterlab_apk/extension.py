@@ -23,6 +23,7 @@ def load(server_app) -> PackageService:
         timeout=manager.job_timeout,
         max_queued=manager.max_queued_jobs,
         installed_versions=service.installed_versions,
+        packages_in_error=service.packages_in_error,
         package_sizes=service.package_sizes,
         on_finished=lambda job: service.installed_changed(),
         log=server_app.log,

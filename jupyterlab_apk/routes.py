@@ -255,9 +255,10 @@ class JobsHandler(ApkHandler):
     @web.authenticated
     @authorized
     async def post(self):
-        """Queue a job: {"action": "install"|"upgrade"|"remove", "packages": [...],
-        "preview": false}. Answers 202 with the job; 400 for invalid names, 403 when the
-        policy forbids the action, 429 when the queue is full."""
+        """Queue a job: {"action": "install"|"upgrade"|"remove"|"repair", "packages": [...],
+        "preview": false} (repair without packages: every package in error). Answers 202 with
+        the job; 400 for invalid names, 403 when the policy forbids the action, 429 when the
+        queue is full."""
         body = self.json_body()
         action = body.get("action")
         if action == "remove" and not self.service.manager.allow_remove:
