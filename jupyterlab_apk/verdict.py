@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from .apkcli import Kept, Problem, explain, parse_kept, parse_summary
 
 
+# Problems apk reports without counting an error: the generic "exit status N" explanation,
+# and the packages `apk del` kept (judged below, on their own).
+_NOT_ERRORS = frozenset({"failed", "still-required"})
+
+
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
@@ -84,7 +89,7 @@ def _only_old_errors(
         and summary.errors == len(after) > 0
         and set(after) <= set(before)
         and not set(after) & targets
-        and all(problem.kind == "failed" for problem in problems)
+        and all(problem.kind in _NOT_ERRORS for problem in problems)
     )
 
 

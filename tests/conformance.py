@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import json
 import os
 import re
 import socket
@@ -241,6 +242,7 @@ class Outcome:
     returncode: int
     problems: tuple[str, ...]  # explain()'s kinds
     steps: tuple[tuple[str, str, str | None], ...]  # (action, name, version)
+    kept: tuple[tuple[str, tuple[str, ...]], ...]  # what a removal kept, and what needs it
     summary: tuple[int, int] | None  # parse_summary: (errors, packages)
     progress: str | None  # "complete" if --progress-fd rose to 1.0 without going back
     installed: tuple[tuple[str, str, str], ...]  # (name, version, flags "f"/"s")
@@ -255,12 +257,27 @@ def transcript_path(series: str, scenario: str) -> Path:
     return TRANSCRIPTS / series / (re.sub(r"[^A-Za-z0-9_]+", "-", scenario) + ".json")
 
 
-def outcome(transcript: Transcript, root: Path) -> Outcome:
+def reading(transcript: Transcript) -> dict:
+    """What the server's parsers make of a run: the Outcome fields that need no root."""
     fractions = [f for f in map(parse_progress, transcript.progress.splitlines()) if f is not None]
     progress = None
     if fractions:
         rising = all(a <= b for a, b in zip(fractions, fractions[1:]))
         progress = "complete" if rising and fractions[-1] == 1.0 else f"{fractions}"
+    summary = parse_summary(transcript.stdout)
+    problems = explain(transcript.stdout, transcript.stderr, transcript.returncode)
+    plan = parse_plan(transcript.stdout)
+    return {
+        "returncode": transcript.returncode,
+        "problems": tuple(p.kind for p in problems),
+        "steps": tuple((s.action, s.name, s.version) for s in plan.steps),
+        "kept": tuple((k.package, k.required_by) for k in plan.kept),
+        "summary": summary and (summary.errors, summary.packages),
+        "progress": progress,
+    }
+
+
+def outcome(transcript: Transcript, root: Path) -> Outcome:
     installed = ()
     database = root / "lib/apk/db/installed"
     if database.exists():
@@ -270,17 +287,13 @@ def outcome(transcript: Transcript, root: Path) -> Outcome:
             for item in sorted(parse_installed(database.read_text()), key=lambda i: i.record.name)
         )  # fmt: skip
     world = tuple(sorted((root / "etc/apk/world").read_text().split()))
-    summary = parse_summary(transcript.stdout)
-    return Outcome(
-        returncode=transcript.returncode,
-        problems=tuple(p.kind for p in explain(transcript.stdout, transcript.stderr,
-                                               transcript.returncode)),
-        steps=tuple((s.action, s.name, s.version) for s in parse_plan(transcript.stdout).steps),
-        summary=summary and (summary.errors, summary.packages),
-        progress=progress,
-        installed=installed,
-        world=world,
-    )
+    return Outcome(**reading(transcript), installed=installed, world=world)
+
+
+def load_transcript(series: str, scenario: str) -> Transcript:
+    data = json.loads(transcript_path(series, scenario).read_text(encoding="utf-8"))
+    return Transcript(tuple(data["argv"]), data["stdout"], data["stderr"], data["returncode"],
+                      data["progress"])  # fmt: skip
 
 
 class Sandbox:
