@@ -80,10 +80,12 @@ def build_argv(
     if not packages and verb != "fix":
         raise RequestError("no packages given")
     repositories = [check_repository(url) for url in options.repositories]
+    # Only the policy's repositories: never the root's own repositories file, which apk reads,
+    # and without a cache fetches from, even for `del`.
     argv = [*options.command, verb, "--root", options.root, "--no-cache"]
+    argv += ["--repositories-file", "/dev/null"]
     if verb in ("add", "fix"):  # fix reinstalls, from the same repositories as add
-        # Only the policy's repositories: never the root's own repositories file.
-        argv += ["--repositories-file", "/dev/null", "--keys-dir", options.keys_dir]
+        argv += ["--keys-dir", options.keys_dir]
         for url in repositories:
             argv += ["-X", url]
         if options.allow_untrusted:

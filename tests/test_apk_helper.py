@@ -285,11 +285,19 @@ def hostile_cases():
         ("action-option-first", lambda argv, repo: ["--allow-untrusted", *argv], {}),
         ("empty", lambda argv, repo: [], {}),
         ("del-not-allowed", lambda argv, repo: ["del", "--root", argv[2], "--no-cache",
+                                                "--repositories-file", "/dev/null",
                                                 "--wait", "1", "--", "py3-demo"],
          {"allow_remove": False}),  # fmt: skip
         ("del-with-repository", lambda argv, repo: ["del", "--root", argv[2], "--no-cache",
+                                                    "--repositories-file", "/dev/null",
                                                     "-X", repo, "--wait", "1", "--", "py3-demo"],
          {}),  # fmt: skip
+        # del reads the root's repositories file too (and fetches from it without a cache).
+        ("del-roots-repositories", lambda argv, repo: ["del", "--root", argv[2], "--no-cache",
+                                                       "--wait", "1", "--", "py3-demo"], {}),
+        ("del-repositories-file", lambda argv, repo: [
+            "del", "--root", argv[2], "--no-cache", "--repositories-file",
+            "/etc/apk/repositories", "--wait", "1", "--", "py3-demo"], {}),  # fmt: skip
     ]
 
 

@@ -76,7 +76,7 @@ def test_install_argv():
     [
         ("install", {"simulate": True}, ["--simulate"], ["--upgrade", "--progress-fd"]),
         ("upgrade", {}, ["add", "--upgrade"], ["--simulate"]),
-        ("remove", {}, ["del"], ["-X", "--keys-dir", "--repositories-file"]),
+        ("remove", {}, ["del", "--repositories-file"], ["-X", "--keys-dir"]),
     ],
 )
 def test_argv_variants(action, kwargs, present, absent):
