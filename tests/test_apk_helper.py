@@ -245,6 +245,8 @@ def hostile_cases():
         ("newline", packages("py3-demo\n--allow-untrusted"), {}),
         ("version-injection", packages("py3-demo=$(id)"), {}),
         ("version-with-space", packages("py3-demo=1.0 -X"), {}),
+        ("version-tail-past-128", packages("py3-demo=" + "1" * 128 + " bar/../;$(id)"), {}),
+        ("version-too-long", packages("py3-demo=" + "1" * 129), {}),
         ("leading-symbol", packages("-py3-demo"), {}),
         ("local-apk-file", packages("evil.apk"), {}),
         ("local-apk-file-inside", packages("py3-demo.apkx"), {}),
@@ -539,6 +541,16 @@ def test_package_name_grammar_is_the_servers():
 )  # fmt: skip
 def test_version_grammar_is_the_servers(version):
     assert bool(load_helper().VERSION_RE.fullmatch(version)) == is_valid(version)
+
+
+@pytest.mark.parametrize(
+    ("version", "accepted"),
+    [("1" * 128, True), ("1" * 129, False), ("1" * 128 + " bar/../;$(id)", False),
+     ("1" * 127 + ";", False), ("1.0" + "-r1" * 50, False)],
+)  # fmt: skip
+def test_the_whole_version_is_checked_within_a_length_limit(version, accepted):
+    helper = load_helper()
+    assert helper.valid_package(f"py3-demo={version}") == accepted
 
 
 @pytest.mark.parametrize(
