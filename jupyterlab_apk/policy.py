@@ -174,6 +174,23 @@ class ApkManager(LoggingConfigurable):
         "(revalidated with ETag/Last-Modified, so usually a 304). 0 disables. Default: 3600.",
     )
 
+    max_index_bytes = Integer(
+        64 * 1024 * 1024,
+        min=1024,
+        config=True,
+        help="Largest repository index accepted, downloaded and decompressed, in bytes; a larger "
+        "one shows the repository as 'error'. A real Alpine index inflates to about 12 MB. "
+        "Default: 64 MiB.",
+    )
+
+    max_index_records = Integer(
+        250_000,
+        min=1,
+        config=True,
+        help="Most records (packages) one repository index may hold; more shows the repository "
+        "as 'error'. A real Alpine index has about 25,000. Default: 250000.",
+    )
+
     @default("repositories")
     def _default_repositories(self) -> list[str]:
         return read_repositories_file(self.root)
