@@ -450,6 +450,89 @@ def test_the_audit_log_is_never_written_through_a_trap(
     assert victim.read_text() == "precious\n"
 
 
+# -- the process state apk starts with --------------------------------------------------------
+
+
+@pytest.fixture
+def state_recorder(tmp_path):
+    """An "apk" (a shell, which keeps the signal state it is given, unlike Python) that saves its
+    /proc status, limits and stat, then runs the test double."""
+    log = tmp_path / "apk-state"
+    script = tmp_path / "state-bin" / "apk"
+    script.parent.mkdir()
+    script.write_text(f"#!/bin/sh\ncat /proc/$$/status /proc/$$/limits > {log}\n"
+                      f"cut -d' ' -f19 /proc/$$/stat >> {log}\nexec {APK_DOUBLE} \"$@\"\n")
+    script.chmod(0o755)
+    return script, log
+
+
+def hostile_process_state():
+    """What a notebook user can hand down through sudo (run in the child before exec)."""
+    import resource
+
+    for sig in (signal.SIGCHLD, signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
+        signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGUSR2, signal.SIGQUIT})
+    for limit, soft in ((resource.RLIMIT_NOFILE, 64), (resource.RLIMIT_MEMLOCK, 0),
+                        (resource.RLIMIT_FSIZE, 1024 * 1024), (resource.RLIMIT_CORE, 2**30)):
+        resource.setrlimit(limit, (soft, resource.getrlimit(limit)[1]))
+    os.nice(10)
+
+
+def test_apk_starts_from_a_clean_process_state(policy, sandbox, keys, state_recorder, tmp_path):
+    """Ignored signals (SIGCHLD included), a signal mask, low limits and niceness stay with the
+    caller: apk gets default signals, the helper's fixed limits and priority 0, and the end of
+    the run is audited."""
+    script, log = state_recorder
+    argv = build_argv(options(sandbox, keys), "install", ["py3-demo"])
+    result = subprocess.run(
+        [str(HELPER), *argv], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        env=helper_env(policy(apk=str(script))), preexec_fn=hostile_process_state,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [e["result"] for e in audit_entries(tmp_path)] == ["started", "done"]
+
+    text = log.read_text()
+    status = dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+    assert int(status["SigIgn"], 16) == 0 and int(status["SigBlk"], 16) == 0
+    assert text.splitlines()[-1] == "0"  # niceness
+    soft = {line[:26].strip(): line[26:].split()[0] for line in text.splitlines()
+            if line.startswith("Max ")}  # fmt: skip
+    helper = load_helper()
+    for name, row in (("RLIMIT_NOFILE", "Max open files"), ("RLIMIT_MEMLOCK", "Max locked memory"),
+                      ("RLIMIT_FSIZE", "Max file size"), ("RLIMIT_CORE", "Max core file size")):
+        value = helper.LIMITS[getattr(helper.resource, name)]
+        assert soft[row] == ("unlimited" if value == helper.INFINITY else str(value)), row
+
+
+def can_raise_hard_limits() -> bool:
+    command = ("import resource as r; r.setrlimit(r.RLIMIT_FSIZE, (1, 1)); "
+               "r.setrlimit(r.RLIMIT_FSIZE, (r.RLIM_INFINITY, r.RLIM_INFINITY))")  # fmt: skip
+    return subprocess.run([sys.executable, "-c", command], capture_output=True).returncode == 0
+
+
+def test_a_lowered_hard_limit_is_raised_or_the_run_refused(
+    policy, sandbox, keys, state_recorder, tmp_path
+):
+    import resource
+
+    def low_file_size():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    script, log = state_recorder
+    argv = build_argv(options(sandbox, keys), "install", ["py3-demo"])
+    result = subprocess.run(
+        [str(HELPER), *argv], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        env=helper_env(policy(apk=str(script))), preexec_fn=low_file_size,
+    )  # fmt: skip
+    if can_raise_hard_limits():  # root with CAP_SYS_RESOURCE
+        assert result.returncode == 0, result.stderr
+        assert "Max file size             unlimited" in log.read_text()
+    else:  # as in a container without CAP_SYS_RESOURCE: apk must not run half-limited
+        assert result.returncode == 2 and not log.exists()
+        assert "hard RLIMIT_FSIZE is below" in result.stderr
+
+
 def test_cancel_is_forwarded_to_apk(policy, sandbox, keys, recorder, tmp_path):
     """SIGTERM to the helper (what the server's cancel sends through sudo) stops apk too."""
     repo, root = sandbox
