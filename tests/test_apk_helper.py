@@ -124,9 +124,13 @@ def run_helper(args, policy_path, pass_fds=(), env=None, command=(str(HELPER),))
     )  # fmt: skip
 
 
-def audit_entries(tmp_path, suffix=""):
-    path = tmp_path / "log" / f"audit.jsonl{suffix}"
+def audit_entries(tmp_path, suffix="", name="audit.jsonl"):
+    path = tmp_path / "log" / f"{name}{suffix}"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def refusal_entries(tmp_path, suffix=""):
+    return audit_entries(tmp_path, suffix, "audit.refused.jsonl")
 
 
 def options(sandbox, keys, **changes):
@@ -317,8 +321,9 @@ def test_hostile_requests_are_refused_and_nothing_runs(
     assert result.stdout == ""
     assert recorder[1]() == []  # apk never started
     assert snapshot(root) == before
-    [entry] = audit_entries(tmp_path)
-    assert entry["result"] == "refused"
+    assert audit_entries(tmp_path) == []
+    [entry] = refusal_entries(tmp_path)
+    assert (entry["result"], entry["count"]) == ("refused", 1)
     assert entry["reason"] == line.removeprefix("apk-helper: refused: ")
 
 
@@ -402,16 +407,56 @@ def test_the_audit_user_is_the_sudo_user_only_under_sudo(monkeypatch):
 
 def test_audit_log_is_bounded(policy, sandbox, keys, tmp_path):
     path = policy(audit_max_bytes=2048)
-    for i in range(40):
-        run_helper(["add", "--", f"py3-demo-{i}"], path)
+    argv = build_argv(options(sandbox, keys), "install", ["py3-demo"], simulate=True)
+    for _ in range(6):
+        assert run_helper(argv, path).returncode == 0
     current, rotated = tmp_path / "log/audit.jsonl", tmp_path / "log/audit.jsonl.1"
     assert rotated.exists()
     assert 0 < current.stat().st_size <= 2048 and 0 < rotated.stat().st_size <= 2048
     entries = audit_entries(tmp_path, ".1") + audit_entries(tmp_path)
-    assert {e["result"] for e in entries} == {"refused"}
-    assert entries[-1]["argv"] == ["add", "--", "py3-demo-39"]  # the newest is kept
+    assert [e["result"] for e in entries[-2:]] == ["started", "done"]  # the newest is kept
     assert not (tmp_path / "log/audit.jsonl.2").exists()
     assert current.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_flood_of_refusals_never_pushes_runs_out_of_the_audit_log(
+    policy, sandbox, keys, tmp_path
+):
+    """Refusals cost the caller nothing: they are logged short, merged per user, and kept
+    apart from the runs, whose entries survive any number of them."""
+    path = policy(audit_max_bytes=2048)
+    argv = build_argv(options(sandbox, keys), "install", ["py3-demo"], simulate=True)
+    assert run_helper(argv, path).returncode == 0
+    runs = audit_entries(tmp_path)
+    hostile = ["add", *[f"--{'x' * 198}" for _ in range(50)], "--", "py3-demo"]
+    for _ in range(12):
+        assert run_helper(hostile, path).returncode == 2
+    assert run_helper(["add", "--", "other"], path).returncode == 2
+
+    assert audit_entries(tmp_path) == runs and [e["result"] for e in runs] == ["started", "done"]
+    refusals = refusal_entries(tmp_path, ".1") + refusal_entries(tmp_path)
+    assert sum(e["count"] for e in refusals) == 13
+    assert len(refusals) <= 3  # merged (a pause of a minute starts a new entry)
+    assert refusals[0]["argc"] == 53 and len(refusals[0]["argv"]) == 8
+    assert all(len(json.dumps(e)) < 1024 for e in refusals)
+    assert refusals[-1]["last"] >= refusals[-1]["time"]
+
+
+def test_audit_entries_also_go_to_syslog_when_the_policy_says_so(monkeypatch, tmp_path):
+    helper = load_helper()
+    sent = []
+    monkeypatch.setattr(helper.syslog, "openlog", lambda *args: None)
+    monkeypatch.setattr(helper.syslog, "syslog", lambda priority, text: sent.append(
+        (priority, json.loads(text))))  # fmt: skip
+    policy = {**helper.DEFAULTS, "audit_log": str(tmp_path / "log" / "audit.jsonl")}
+    helper.audit_refusal(policy, "no", ["add"])
+    assert sent == []
+    policy["audit_syslog"] = True
+    helper.audit_refusal(policy, "no", ["add"])
+    helper.audit(policy, {"result": "started"})
+    assert [(priority, entry["result"]) for priority, entry in sent] == [
+        (helper.syslog.LOG_WARNING, "refused"), (helper.syslog.LOG_NOTICE, "started")
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("closed", ["0<&-", "1>&-", "2>&-", "0<&- 1>&- 2>&-"])
