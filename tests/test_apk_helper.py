@@ -381,6 +381,72 @@ def test_policy_apk_and_keys_must_not_be_writable_by_others(policy, sandbox, key
     assert len(recorder[1]()) == 1
 
 
+NOBODY = 65534
+
+
+def planted_cases():
+    """(id, how a notebook user could have prepared the paths, what the refusal names)."""
+
+    def chown(which):
+        return lambda repo, keys_dir, tmp: (os.chown(which(repo, keys_dir), NOBODY, NOBODY), {})[1]
+
+    def chmod(which, mode):
+        return lambda repo, keys_dir, tmp: (which(repo, keys_dir).chmod(mode), {})[1]
+
+    def link_to_users_directory(repo, keys_dir, tmp):
+        users = tmp / "home" / "user"
+        users.mkdir(parents=True)
+        os.chown(users, NOBODY, NOBODY)
+        shutil.move(repo, users / "repo")
+        repo.symlink_to(users / "repo")
+        return {}
+
+    def missing_under_sticky(repo, keys_dir, tmp):
+        open_dir = tmp / "open"
+        open_dir.mkdir()
+        open_dir.chmod(0o1777)
+        return {"repositories": [str(repo), str(open_dir / "not-yet")]}
+
+    def under_prefix(repo, keys_dir, tmp):
+        os.chown(repo, NOBODY, NOBODY)
+        return {"repositories": [f"{repo.parent}/"]}
+
+    return [
+        ("repository-owned-by-user", chown(lambda r, k: r), "{repo}"),
+        ("repository-parent-owned-by-user", chown(lambda r, k: r.parent), "{repo.parent}"),
+        ("repository-parent-group-writable", chmod(lambda r, k: r.parent, 0o775), "{repo.parent}"),
+        ("repository-link-to-users-directory", link_to_users_directory, "{tmp}/home/user"),
+        ("repository-missing-under-sticky-directory", missing_under_sticky, "{tmp}/open"),
+        ("requested-repository-under-prefix-owned-by-user", under_prefix, "{repo}"),
+        ("keys-parent-owned-by-user", chown(lambda r, k: k.parent), "{keys_dir.parent}"),
+        ("keys-grandparent-writable", chmod(lambda r, k: k.parent.parent, 0o777),
+         "{keys_dir.parent.parent}"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("plant", "named"), [case[1:] for case in planted_cases()],
+                         ids=[case[0] for case in planted_cases()])  # fmt: skip
+def test_a_local_repository_or_keys_not_root_owned_all_the_way_up_is_refused(
+    policy, sandbox, keys, recorder, tmp_path, plant, named
+):
+    """A notebook user who owns (or may write) a directory on the way to a local repository
+    or to the keys could plant packages or swap the keys: refused, and apk never runs."""
+    repo, _ = sandbox
+    keys_dir = tmp_path / "trusted" / "etc" / "keys"
+    shutil.copytree(keys.dir, keys_dir)
+    argv = build_argv(options(sandbox, keys), "install", ["py3-demo"], simulate=True)
+    argv[argv.index(str(keys.dir))] = str(keys_dir)
+    assert run_helper(argv, policy(keys_dir=str(keys_dir))).returncode == 0  # the control
+    changes = plant(repo, keys_dir, tmp_path)
+
+    result = run_helper(argv, policy(keys_dir=str(keys_dir), **changes))
+    assert result.returncode == 2
+    assert "must be owned by root and writable by its owner only" in result.stderr
+    culprit = named.format(repo=repo, keys_dir=keys_dir, tmp=tmp_path)
+    assert f"apk-helper: refused: {culprit} (on the way to" in result.stderr
+    assert len(recorder[1]()) == 1  # the control's run only
+
+
 @pytest.mark.parametrize("marker", ["SUDO_USER", "SUDO_UID", "DOAS_USER", "PKEXEC_UID"])
 def test_policy_override_is_ignored_when_privileged(policy, sandbox, keys, recorder, marker):
     """Under sudo (or doas, pkexec) the helper reads only /etc/jupyterlab-apk/policy.json."""
