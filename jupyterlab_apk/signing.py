@@ -31,8 +31,9 @@ MAX_DECOMPRESSED = 256 * 1024 * 1024
 # linear: each member costs a copy of the rest of the data, each tar entry a header parse.
 MAX_MEMBERS = 8
 MAX_TAR_ENTRIES = 64
-# Larger than a real APKINDEX (~12 MB), so that one normally inflates in a single call.
-_INFLATE_PIECE = 16 * 1024 * 1024
+# Inflated output is counted (bytes and records) piece by piece: a piece costs a few ms of
+# counting that holds the GIL, and is what a bomb gets to inflate past a limit.
+_INFLATE_PIECE = 4 * 1024 * 1024
 _CHECK_PIECE = 256 * 1024
 # A signature member is a tar of one or a few signatures: about 2 KiB. A first member larger than
 # this is the index itself.
