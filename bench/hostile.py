@@ -137,8 +137,8 @@ def main() -> None:
         result = measure(name, data, changes, base, work / f"repo{number}", args.runs)
         results["indexes"].append(result)
         print(json.dumps(result), flush=True)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "hostile.json").write_text(json.dumps(results, indent=2) + "\n")
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "hostile.json").write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -117,10 +117,11 @@ def helper_env(policy_path, **extra):
     return {**env, POLICY_ENV: str(policy_path), **extra}
 
 
-def run_helper(args, policy_path, pass_fds=(), env=None, command=(str(HELPER),)):
+def run_helper(args, policy_path, pass_fds=(), env=None, command=(str(HELPER),),
+               preexec_fn=None):  # fmt: skip
     return subprocess.run(
         [*command, *args], capture_output=True, text=True, timeout=60, pass_fds=pass_fds,
-        env=env or helper_env(policy_path), stdin=subprocess.DEVNULL,
+        env=env or helper_env(policy_path), stdin=subprocess.DEVNULL, preexec_fn=preexec_fn,
     )  # fmt: skip
 
 
@@ -567,12 +568,17 @@ def test_the_audit_log_is_never_written_through_a_trap(
 @pytest.fixture
 def state_recorder(tmp_path):
     """An "apk" (a shell, which keeps the signal state it is given, unlike Python) that saves its
-    /proc status, limits and stat, then runs the test double."""
+    /proc status and limits and its niceness, with builtins only (a shell waiting for a child
+    blocks signals), then runs the test double."""
     log = tmp_path / "apk-state"
     script = tmp_path / "state-bin" / "apk"
     script.parent.mkdir()
-    script.write_text(f"#!/bin/sh\ncat /proc/$$/status /proc/$$/limits > {log}\n"
-                      f"cut -d' ' -f19 /proc/$$/stat >> {log}\nexec {APK_DOUBLE} \"$@\"\n")
+    script.write_text(
+        "#!/bin/sh\n"
+        f"for f in status limits; do while IFS= read -r l; do echo \"$l\"; done < /proc/$$/$f; done > {log}\n"
+        f"nice19() {{ echo \"${{19}}\"; }}; read -r stat < /proc/$$/stat; nice19 $stat >> {log}\n"
+        f"exec {APK_DOUBLE} \"$@\"\n"
+    )  # fmt: skip
     script.chmod(0o755)
     return script, log
 
@@ -596,10 +602,7 @@ def test_apk_starts_from_a_clean_process_state(policy, sandbox, keys, state_reco
     the run is audited."""
     script, log = state_recorder
     argv = build_argv(options(sandbox, keys), "install", ["py3-demo"])
-    result = subprocess.run(
-        [str(HELPER), *argv], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-        env=helper_env(policy(apk=str(script))), preexec_fn=hostile_process_state,
-    )  # fmt: skip
+    result = run_helper(argv, policy(apk=str(script)), preexec_fn=hostile_process_state)
     assert result.returncode == 0, result.stderr
     assert [e["result"] for e in audit_entries(tmp_path)] == ["started", "done"]
 
@@ -632,10 +635,7 @@ def test_a_lowered_hard_limit_is_raised_or_the_run_refused(
 
     script, log = state_recorder
     argv = build_argv(options(sandbox, keys), "install", ["py3-demo"])
-    result = subprocess.run(
-        [str(HELPER), *argv], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-        env=helper_env(policy(apk=str(script))), preexec_fn=low_file_size,
-    )  # fmt: skip
+    result = run_helper(argv, policy(apk=str(script)), preexec_fn=low_file_size)
     if can_raise_hard_limits():  # root with CAP_SYS_RESOURCE
         assert result.returncode == 0, result.stderr
         assert "Max file size             unlimited" in log.read_text()
