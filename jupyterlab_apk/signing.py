@@ -156,9 +156,10 @@ def open_index(
     """Read an APKINDEX.tar.gz and verify its signature against *keys* (see `load_keys`).
 
     Raises IndexFormatError when *data* is not an index at all, and IndexTooLarge when it
-    inflates to more than *max_bytes* (default MAX_DECOMPRESSED) or holds more than *max_records* records (blank-line
-    separated blocks, counted while inflating, so a bomb stops early); a missing, unknown or
-    bad signature is not an error but an untrusted archive with a `problem`.
+    inflates to more than *max_bytes* (default MAX_DECOMPRESSED) or holds more than
+    *max_records* records (blank-line separated blocks, counted while inflating, so a bomb
+    stops early); a missing, unknown or bad signature is not an error but an untrusted archive
+    with a `problem`.
     """
     signature = check_signature(data, keys)
     members = _inflate_members(data, max_bytes or MAX_DECOMPRESSED, max_records)
