@@ -14,6 +14,8 @@ from pathlib import Path
 from traitlets import Bool, Dict, Float, Integer, List, TraitError, Unicode, default, validate
 from traitlets.config import LoggingConfigurable
 
+from .repositories import MAX_INDEX_BYTES, MAX_INDEX_RECORDS
+
 # apk accepts absolute paths and file/http/https URLs as repositories; anything starting with "-"
 # would be read by apk as an option, and whitespace or control characters could split argv entries
 # in a privileged helper, so both are refused outright.
@@ -175,7 +177,7 @@ class ApkManager(LoggingConfigurable):
     )
 
     max_index_bytes = Integer(
-        64 * 1024 * 1024,
+        MAX_INDEX_BYTES,
         min=1024,
         config=True,
         help="Largest repository index accepted, downloaded and decompressed, in bytes; a larger "
@@ -184,7 +186,7 @@ class ApkManager(LoggingConfigurable):
     )
 
     max_index_records = Integer(
-        250_000,
+        MAX_INDEX_RECORDS,
         min=1,
         config=True,
         help="Most records (packages) one repository index may hold; more shows the repository "

@@ -141,8 +141,8 @@ class RepositoryReader:
         """Verify and parse index bytes (CPU bound: run in a thread).
 
         The signature is checked first: an index that is not trusted is not parsed (only its
-        gzip form is checked) unless the policy allows untrusted indexes, and no index may inflate to more
-        than max_index_bytes or hold more than max_index_records records.
+        gzip form is checked) unless the policy allows untrusted indexes, and no index may
+        inflate to more than max_index_bytes or hold more than max_index_records records.
         """
         keys = load_keys(self.keys_dir)
         try:
