@@ -250,10 +250,17 @@ def _unix_newlines(text: str) -> str:
     return text.replace("\r\n", "\n") if "\r" in text else text
 
 
+_SLICE = 4096  # records matched per C call: a few ms
+
+
 def parse_index(text: str) -> list[PackageRecord]:
     """The package records of an APKINDEX, in file order; IndexParseError if malformed."""
     blocks = _unix_newlines(text).rstrip("\n").split("\n\n")
-    matches = list(map(_CANONICAL.fullmatch, blocks))
+    # In slices: a C loop over a whole index would hold the GIL, and so stall the server's
+    # event loop, for as long as the index is big; between slices other threads get their turn.
+    matches: list[re.Match[str] | None] = []
+    for start in range(0, len(blocks), _SLICE):
+        matches += map(_CANONICAL.fullmatch, blocks[start : start + _SLICE])
     if None not in matches:  # every record as apk writes it: no Python loop but map's
         return list(map(_canonical_record, matches))
     records = []

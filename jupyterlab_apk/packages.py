@@ -31,6 +31,8 @@ class PackageService:
             cache_dir=manager.cache_dir,
             allow_untrusted=manager.allow_untrusted,
             fetch_timeout=manager.fetch_timeout,
+            max_index_bytes=manager.max_index_bytes,
+            max_index_records=manager.max_index_records,
             log=self.log,
         )
         # The repositories in use: the administrator's, or a user's choice within the policy.

@@ -14,6 +14,8 @@ from pathlib import Path
 from traitlets import Bool, Dict, Float, Integer, List, TraitError, Unicode, default, validate
 from traitlets.config import LoggingConfigurable
 
+from .repositories import MAX_INDEX_BYTES, MAX_INDEX_RECORDS
+
 # apk accepts absolute paths and file/http/https URLs as repositories; anything starting with "-"
 # would be read by apk as an option, and whitespace or control characters could split argv entries
 # in a privileged helper, so both are refused outright.
@@ -172,6 +174,23 @@ class ApkManager(LoggingConfigurable):
         config=True,
         help="Seconds after which a request triggers a background re-read of the repositories "
         "(revalidated with ETag/Last-Modified, so usually a 304). 0 disables. Default: 3600.",
+    )
+
+    max_index_bytes = Integer(
+        MAX_INDEX_BYTES,
+        min=1024,
+        config=True,
+        help="Largest repository index accepted, downloaded and decompressed, in bytes; a larger "
+        "one shows the repository as 'error'. A real Alpine index inflates to about 12 MB. "
+        "Default: 64 MiB.",
+    )
+
+    max_index_records = Integer(
+        MAX_INDEX_RECORDS,
+        min=1,
+        config=True,
+        help="Most records (packages) one repository index may hold; more shows the repository "
+        "as 'error'. A real Alpine index has about 25,000. Default: 250000.",
     )
 
     @default("repositories")

@@ -33,10 +33,27 @@ MAX_WAIT = 30  # seconds a long-poll may be held
 MAX_REQUIREMENTS = 100
 
 
+@web.stream_request_body
 class ApkHandler(APIHandler):
-    """Base handler: the shared service and strict query-argument parsing."""
+    """Base handler: the shared service, strict query-argument parsing and bounded bodies.
+
+    Bodies are streamed (tornado then reads them only after prepare()), so that one larger
+    than MAX_BODY is refused from its Content-Length, or cut off at MAX_BODY bytes when sent
+    in chunks, instead of being buffered whole first.
+    """
 
     auth_resource = AUTH_RESOURCE
+
+    async def prepare(self):
+        await super().prepare()
+        self.request.connection.set_max_body_size(MAX_BODY)
+        length = self.request.headers.get("Content-Length", "0")
+        if not length.isdigit() or int(length) > MAX_BODY:
+            raise web.HTTPError(400, f"the request body is larger than {MAX_BODY} bytes")
+        self._body = bytearray()
+
+    def data_received(self, chunk: bytes) -> None:
+        self._body += chunk
 
     @property
     def service(self) -> PackageService:
@@ -73,12 +90,12 @@ class ApkHandler(APIHandler):
         return self.settings["jupyterlab_apk_installer"]
 
     def json_body(self) -> dict:
-        if len(self.request.body) > MAX_BODY:
-            raise web.HTTPError(400, f"the request body is larger than {MAX_BODY} bytes")
         try:
-            body = json.loads(self.request.body or b"{}")
+            body = json.loads(self._body or b"{}")
         except ValueError as e:
             raise web.HTTPError(400, f"the request body is not JSON: {e}") from e
+        except RecursionError as e:
+            raise web.HTTPError(400, "the request body is nested too deeply") from e
         if not isinstance(body, dict):
             raise web.HTTPError(400, "the request body must be a JSON object")
         return body

@@ -2,6 +2,7 @@
 hostile request bodies, the server behind privileged/apk-helper, and a check like the extension
 template's check_auth script."""
 
+import asyncio
 import gc
 import json
 import os
@@ -365,6 +366,36 @@ async def test_a_10_mb_body_is_refused_and_nothing_runs(fetch, path, sandbox):
     assert await no_jobs(fetch)
 
 
+@pytest.mark.parametrize("path", ["jobs", "resolve", "repositories"])
+async def test_a_deeply_nested_body_is_a_400(fetch, path):
+    nested = "[" * 30_000 + "]" * 30_000  # within the size limit, beyond json's recursion limit
+    method = "PUT" if path == "repositories" else "POST"
+    code, payload = await fetch(method, path, raw_body=f'{{"packages": {nested}}}')
+    assert code == 400
+    assert "nested too deeply" in payload["message"]
+    assert await no_jobs(fetch)
+
+
+@pytest.mark.parametrize("authenticated", [True, False])
+async def test_a_large_body_is_refused_before_it_is_read(
+    http_server_client, jp_http_port, jp_base_url, jp_auth_header, authenticated
+):
+    """Only the headers are sent: the answer (400, or 403 without credentials) must come
+    without waiting for 300 MB."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", jp_http_port)
+    auth = "".join(f"{k}: {v}\r\n" for k, v in jp_auth_header.items()) if authenticated else ""
+    writer.write(
+        f"POST {jp_base_url}jupyterlab-apk/jobs HTTP/1.1\r\nHost: 127.0.0.1:{jp_http_port}\r\n"
+        f"{auth}Content-Type: application/json\r\nContent-Length: {300 * 1024 * 1024}\r\n\r\n"
+        .encode()
+    )  # fmt: skip
+    try:
+        status = await asyncio.wait_for(reader.readline(), timeout=10)
+    finally:
+        writer.close()
+    assert status.split()[1] == (b"400" if authenticated else b"403")
+
+
 INJECTIONS = [
     ["--allow-untrusted"],
     ["-X", "http://evil"],
@@ -482,8 +513,8 @@ async def test_a_prefix_cannot_be_escaped_with_dot_segments(fetch, tmp_path, esc
 # -- the server behind the privileged helper ---------------------------------------------------
 
 
-def audit(tmp_path):
-    path = tmp_path / "log" / "audit.jsonl"
+def audit(tmp_path, name="audit.jsonl"):
+    path = tmp_path / "log" / name
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
@@ -516,7 +547,8 @@ async def test_a_repository_the_helper_policy_does_not_allow_fails_the_job(
     assert job["state"] == "failed"
     assert f"apk-helper: refused: repository '{other}' is not allowed by the policy" in job["log"]
     assert installed(root) == ""
-    assert [e["result"] for e in audit(tmp_path)] == ["refused"]
+    assert audit(tmp_path) == []  # runs only; refusals have a file of their own
+    assert [e["result"] for e in audit(tmp_path, "audit.refused.jsonl")] == ["refused"]
 
 
 # -- like the extension template's check_auth script ----------------------------------------------
