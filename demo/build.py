@@ -99,13 +99,13 @@ def build(output: Path, *, python: str, arch: str) -> DemoRepository:
     current = _up_to_date(output, inputs)
     if current is not None:
         return current
-    _wheels(output / "wheels", python)
+    download_pinned(output / "wheels", python)
     key = _signing_key(output)
     # Start from an empty arch directory so no package of an older pin set lingers beside the index.
     shutil.rmtree(output / "repo" / arch, ignore_errors=True)
     report = build_repository(
         output / "repo",
-        _pinned_requirements(),
+        pinned_requirements(),
         key,
         Target(python, arch),
         find_links=[output / "wheels"],
@@ -157,19 +157,19 @@ def _up_to_date(output: Path, inputs: dict) -> DemoRepository | None:
         return None
 
 
-def _pinned_lines() -> list[str]:
-    lines = WHEELS_TXT.read_text().replace("\\\n", " ").splitlines()
+def _pinned_lines(pins: Path) -> list[str]:
+    lines = pins.read_text().replace("\\\n", " ").splitlines()
     return [line for line in (line.split("#", 1)[0].strip() for line in lines) if line]
 
 
-def _pinned_hashes() -> list[set[str]]:
-    """The allowed sha256 values of each requirement line of wheels.txt."""
-    return [set(re.findall(r"--hash=sha256:([0-9a-f]{64})", line)) for line in _pinned_lines()]
+def _pinned_hashes(pins: Path) -> list[set[str]]:
+    """The allowed sha256 values of each requirement line of *pins*."""
+    return [set(re.findall(r"--hash=sha256:([0-9a-f]{64})", line)) for line in _pinned_lines(pins)]
 
 
-def _pinned_requirements() -> list[str]:
-    """`name==version` of each line of wheels.txt."""
-    return [line.split()[0] for line in _pinned_lines()]
+def pinned_requirements(pins: Path = WHEELS_TXT) -> list[str]:
+    """`name==version` of each line of a pins file such as wheels.txt."""
+    return [line.split()[0] for line in _pinned_lines(pins)]
 
 
 def _cached_wheels(wheel_dir: Path, pins: list[set[str]]) -> list[Path] | None:
@@ -179,23 +179,29 @@ def _cached_wheels(wheel_dir: Path, pins: list[set[str]]) -> list[Path] | None:
     return None if None in found else found  # type: ignore[return-value]
 
 
-def _wheels(wheel_dir: Path, python: str) -> list[Path]:
-    """The pinned wheels, downloaded by pip only when the cache lacks one."""
-    pins = _pinned_hashes()
+def download_pinned(
+    wheel_dir: Path, python: str, pins: Path = WHEELS_TXT, platforms: Sequence[str] = ()
+) -> list[Path]:
+    """The wheels pinned by hash in *pins*, downloaded by pip only when *wheel_dir* lacks one.
+
+    *platforms* are pip's `--platform` tags, for wheels built for another machine (musllinux).
+    """
+    hashes = _pinned_hashes(pins)
     wheel_dir.mkdir(parents=True, exist_ok=True)
-    cached = _cached_wheels(wheel_dir, pins)
+    cached = _cached_wheels(wheel_dir, hashes)
     if cached is not None:
         return cached
     command = [
         sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
         "--only-binary=:all:", "--require-hashes", "--python-version", python,
-        "-r", str(WHEELS_TXT), "-d", str(wheel_dir),
+        *(option for platform in platforms for option in ("--platform", platform)),
+        "-r", str(pins), "-d", str(wheel_dir),
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, check=False)
-    cached = _cached_wheels(wheel_dir, pins)
+    cached = _cached_wheels(wheel_dir, hashes)
     if done.returncode != 0 or cached is None:
         detail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
-        raise DownloadError(f"could not download the wheels pinned in {WHEELS_TXT}:\n{detail}")
+        raise DownloadError(f"could not download the wheels pinned in {pins}:\n{detail}")
     return cached
 
 

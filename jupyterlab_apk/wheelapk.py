@@ -7,7 +7,7 @@ carry it:
 - `depend`: `python3~X.Y` (the files live in that series' site-packages), one `py3-<name>` per
   `Requires-Dist` whose marker holds for the target, with its bounds (`apk_constraints`), and
   `so:<name>` for each shared object an ELF file needs and the package does not carry;
-- `provides`: `py3.X:<module>=<version>` per top-level module;
+- `provides`: `cmd:<name>` per command in `usr/bin`, `py3.X:<module>` per top-level module;
 - files under `usr/lib/pythonX.Y/site-packages` (the wheel's `.data/` directories where they
   belong), `INSTALLER` saying `apk` and a `RECORD` of what is installed; console scripts as
   executables in `usr/bin`; no `__pycache__`.
@@ -178,14 +178,17 @@ def build_package(
     `so:` dependencies. Raises WheelError for a wheel that does not fit *target*.
     """
     version = f"{from_pep440(str(wheel.version))}-r0"
-    with zipfile.ZipFile(wheel.path) as archive:
-        arch = _arch(archive, wheel, target)
-        members = [m for m in archive.infolist() if not m.is_dir() and not _is_cache(m.filename)]
-        contents = {member.filename: archive.read(member) for member in members}
-        _check_record(wheel, contents)
-        # The wheel's own timestamps, not the clock: equal wheels give equal packages.
-        builddate = max(calendar.timegm((*m.date_time, 0, 0, 0)) for m in members)
-        modes = {m.filename: 0o755 if m.external_attr >> 16 & 0o111 else 0o644 for m in members}
+    try:
+        with zipfile.ZipFile(wheel.path) as archive:
+            arch = _arch(archive, wheel, target)
+            members = [m for m in archive.infolist() if not m.is_dir() and not _is_cache(m.filename)]
+            contents = {member.filename: archive.read(member) for member in members}
+    except (zipfile.BadZipFile, OSError, KeyError) as exc:
+        raise WheelError(f"{wheel.path.name}: not a readable wheel ({exc})") from None
+    _check_record(wheel, contents)
+    # The wheel's own timestamps, not the clock: equal wheels give equal packages.
+    builddate = max(calendar.timegm((*m.date_time, 0, 0, 0)) for m in members)
+    modes = {m.filename: 0o755 if m.external_attr >> 16 & 0o111 else 0o644 for m in members}
     files = _installed_files(wheel, target, contents, modes)
     all_depends = [f"python3~{target.python}", *depends, *_so_depends(files)]
     info = PackageInfo(
@@ -197,7 +200,10 @@ def build_package(
         origin=apk_name(wheel.project),
         arch=arch,
         depends=list(dict.fromkeys(all_depends)),
-        provides=[f"py{target.python}:{m}={version}" for m in _top_level_modules(contents)],
+        provides=[
+            *(f"cmd:{path.removeprefix('usr/bin/')}={version}" for path in sorted(files) if path.startswith("usr/bin/")),
+            *(f"py{target.python}:{m}={version}" for m in _top_level_modules(contents)),
+        ],
         builddate=builddate,
         maintainer=maintainer,
     )
