@@ -40,7 +40,15 @@ from .catalog import Catalog, merge_repositories
 from .resolver import KernelInfo, resolve
 from .signing import IndexFormatError, open_index
 from .versions import compare
-from .wheelapk import Target, Wheel, WheelError, apk_constraints, apk_name, build_package, read_wheel
+from .wheelapk import (
+    Target,
+    Wheel,
+    WheelError,
+    apk_constraints,
+    apk_name,
+    build_package,
+    read_wheel,
+)
 
 SIGNATURE = "RSA256"  # abuild-sign's `.SIGN.RSA256.<key>`, for packages and the index
 _FETCH_TIMEOUT = 60  # seconds per base index
@@ -56,7 +64,8 @@ class BuildReport:
 
     index: Path
     built: list[tuple[str, str]] = field(default_factory=list)  # (apk, version)
-    from_base: list[tuple[str, str, str]] = field(default_factory=list)  # (requirement, apk, version)
+    # (requirement, apk, version) of what a base repository has
+    from_base: list[tuple[str, str, str]] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)  # file names removed by `prune`
 
 
@@ -251,7 +260,9 @@ def _base_catalog(bases: Sequence[str], arch: str) -> Catalog | None:
         return None
     repositories = []
     for base in bases:
-        location = base if base.endswith(".tar.gz") else f"{base.rstrip('/')}/{arch}/APKINDEX.tar.gz"
+        location = base
+        if not base.endswith(".tar.gz"):  # a repository, not one of its indexes
+            location = f"{base.rstrip('/')}/{arch}/APKINDEX.tar.gz"
         try:
             data = _read(location)
             # The base's signature is for apk to check on the machine that installs; here the

@@ -181,7 +181,7 @@ def build_package(
     try:
         with zipfile.ZipFile(wheel.path) as archive:
             arch = _arch(archive, wheel, target)
-            members = [m for m in archive.infolist() if not m.is_dir() and not _is_cache(m.filename)]
+            members = [m for m in archive.infolist() if not (m.is_dir() or _is_cache(m.filename))]
             contents = {member.filename: archive.read(member) for member in members}
     except (zipfile.BadZipFile, OSError, KeyError) as exc:
         raise WheelError(f"{wheel.path.name}: not a readable wheel ({exc})") from None
@@ -201,7 +201,7 @@ def build_package(
         arch=arch,
         depends=list(dict.fromkeys(all_depends)),
         provides=[
-            *(f"cmd:{path.removeprefix('usr/bin/')}={version}" for path in sorted(files) if path.startswith("usr/bin/")),
+            *(f"cmd:{path[8:]}={version}" for path in sorted(files) if path.startswith("usr/bin/")),
             *(f"py{target.python}:{m}={version}" for m in _top_level_modules(contents)),
         ],
         builddate=builddate,
@@ -211,7 +211,8 @@ def build_package(
 
 
 def _dist_info(archive: zipfile.ZipFile) -> str:
-    found = {n.split("/", 1)[0] for n in archive.namelist() if n.split("/", 1)[0].endswith(".dist-info")}
+    tops = {name.split("/", 1)[0] for name in archive.namelist()}
+    found = {top for top in tops if top.endswith(".dist-info")}
     if len(found) != 1:
         raise KeyError(f"expected one .dist-info directory, found {sorted(found) or 'none'}")
     return found.pop()
@@ -310,11 +311,11 @@ def _console_scripts(entry_points: bytes | None) -> list[tuple[str, bytes]]:
 def _record(files: Mapping[str, bytes | File], site: str, record_path: str) -> bytes:
     """RECORD of the installed files, paths relative to site-packages as installers write it."""
     lines = []
-    for path in sorted(files):
-        content = files[path].content if isinstance(files[path], File) else files[path]  # type: ignore[union-attr]
-        relative = PurePosixPath(path).relative_to(site) if path.startswith(site + "/") else None
-        shown = str(relative) if relative else "../" * (len(PurePosixPath(site).parts) - 1) + path[4:]
-        lines.append(f"{shown},{_record_hash(content)},{len(content)}")  # type: ignore[arg-type]
+    up_to_usr = "../" * (len(PurePosixPath(site).parts) - 1)
+    for path, value in sorted(files.items()):
+        content = value.content if isinstance(value, File) else value
+        shown = path[len(site) + 1 :] if path.startswith(site + "/") else up_to_usr + path[4:]
+        lines.append(f"{shown},{_record_hash(content)},{len(content)}")
     lines.append(f"{record_path},,")
     return ("\n".join(lines) + "\n").encode()
 

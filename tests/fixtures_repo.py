@@ -1,4 +1,4 @@
-"""Fixtures shared by test_signing.py, test_apkwriter.py and test_apkrepo.py, which load this module with
+"""Fixtures shared by test_signing.py and test_apkwriter.py, which load this module with
 `pytest_plugins`.
 
 Key generation is the slow step, so one key pair serves the whole session.

@@ -189,7 +189,9 @@ def test_a_wheel_for_another_platform_is_refused(tmp_path: Path, tag: str, messa
     ("version", "message"),
     [("1.0+local", "local versions"), ("1!2.0", "no epoch")],
 )
-def test_versions_apk_cannot_express_are_refused(tmp_path: Path, version: str, message: str) -> None:
+def test_versions_apk_cannot_express_are_refused(
+    tmp_path: Path, version: str, message: str
+) -> None:
     path = make_wheel(tmp_path, "v", version, {"v.py": b""})
 
     with pytest.raises(ValueError, match=message):
@@ -208,13 +210,16 @@ def test_dynamic_info_agrees_with_readelf() -> None:
         shown = subprocess.run(
             ["readelf", "-d", str(candidate)], capture_output=True, text=True, check=False
         ).stdout
-        needed = [line.split("[")[1].rstrip("]") for line in shown.splitlines() if "(NEEDED)" in line]
-        soname = [line.split("[")[1].rstrip("]") for line in shown.splitlines() if "(SONAME)" in line]
-        assert dynamic_info(data) == (tuple(needed), next(iter(soname), None)), candidate
+        def values(kind: str) -> list[str]:
+            return [line.split("[")[1].rstrip("]") for line in shown.splitlines() if kind in line]
+
+        soname = next(iter(values("(SONAME)")), None)
+        assert dynamic_info(data) == (tuple(values("(NEEDED)")), soname), candidate
 
 
 @pytest.mark.parametrize(
-    "data", [b"not elf at all", b"\x7fELF" + b"\x02\x01" + b"\0" * 10, b"\x7fELF\x09\x01" + b"\0" * 60]
+    "data",
+    [b"not elf at all", b"\x7fELF\x02\x01" + b"\0" * 10, b"\x7fELF\x09\x01" + b"\0" * 60],
 )
 def test_dynamic_info_rejects_broken_files(data: bytes) -> None:
     with pytest.raises(ElfError):
