@@ -100,7 +100,9 @@ def test_demo_package_metadata(
 
     assert contents.signed
     assert contents.pkginfo["depend"] == [f"python3~{PYTHON}", *dependencies]
-    assert contents.pkginfo["provides"] == [f"py{PYTHON}:{module}={version}"]
+    *commands, provided_module = contents.pkginfo["provides"]
+    assert provided_module == f"py{PYTHON}:{module}={version}"
+    assert all(c == f"cmd:{c[4:].split('=')[0]}={version}" for c in commands)  # console scripts
     assert contents.pkginfo["pkgdesc"]
     assert contents.pkginfo["license"]
     assert str(contents.pkginfo["url"]).startswith("https://")
@@ -188,3 +190,19 @@ def test_demo_build_rejects_bad_python_version(tmp_path: Path, python: str) -> N
         demo_build.main(["--output", str(tmp_path), "--python", python])
 
     assert raised.value.code == 2
+
+
+def test_demo_packages_pass_real_apk_verify_and_index(
+    real_apk, demo_repo: demo_build.DemoRepository, tmp_path: Path
+) -> None:
+    packages = [str(p) for p in sorted((demo_repo.repo / "x86_64").glob("*.apk"))]
+    keys = str(demo_repo.keys_dir)
+
+    verify = real_apk.run("verify", "--keys-dir", keys, *packages)
+    index = real_apk.run("index", "--keys-dir", keys, "-o", str(tmp_path / "i.tar.gz"), *packages)
+
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert len([line for line in verify.stdout.splitlines() if line.endswith("OK")]) == 6
+    # 2.14 and 3.0 refuse unsigned packages here (UNTRUSTED signature, rc 99); 2.12 does not.
+    assert index.returncode == 0, index.stderr
+    assert "UNTRUSTED" not in index.stderr
