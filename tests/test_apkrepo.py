@@ -25,6 +25,7 @@ from jupyterlab_apk.apkwriter import File, PackageInfo, read_apk, write_reposito
 from jupyterlab_apk.signing import load_keys, open_index, split_gzip_members
 
 from .conftest import ALPINE_DATA, Keys, make_root
+from .http_repo import RepoServer
 from .wheels import make_wheel
 
 PINS = Path(__file__).parent / "data" / "apkrepo-wheels.txt"
@@ -306,11 +307,24 @@ def test_so_dependencies_are_what_scanelf_finds_unvendored_in_alpine(
     }
 
 
-def test_base_repository_fills_what_it_has(wheels: Path, built: Built, tmp_path: Path) -> None:
+@pytest.fixture
+def alpine_over_http():
+    """Alpine v3.19 community served as a repository on 127.0.0.1."""
+    server = RepoServer()
+    server.files["/alpine/x86_64/APKINDEX.tar.gz"] = ALPINE_COMMUNITY.read_bytes()
+    yield f"{server.url}/alpine"
+    server.close()
+
+
+@pytest.mark.parametrize("how", ["index-file", "http-repository"])
+def test_base_repository_fills_what_it_has(
+    wheels: Path, built: Built, tmp_path: Path, how: str, request: pytest.FixtureRequest
+) -> None:
+    base = ALPINE_COMMUNITY if how == "index-file" else request.getfixturevalue("alpine_over_http")
+
     done = _run(
         "build", "--out", tmp_path / "repo", "--key", built.key, "--python", PYTHON,
-        "--arch", ARCH, "--find-links", wheels, "--no-index", "--base", ALPINE_COMMUNITY,
-        "python-slugify",
+        "--arch", ARCH, "--find-links", wheels, "--no-index", "--base", base, "python-slugify",
     )  # fmt: skip
 
     assert done.returncode == 0, done.stderr
@@ -323,6 +337,35 @@ def test_base_repository_fills_what_it_has(wheels: Path, built: Built, tmp_path:
     assert [p.name for p in (tmp_path / "repo" / ARCH).glob("*.apk")] == [
         "py3-python-slugify-9.2.0-r0.apk"
     ]
+
+
+def test_an_unreadable_base_is_a_clear_error(built: Built, tmp_path: Path) -> None:
+    server = RepoServer()
+    try:
+        done = _run(
+            "build", "--out", tmp_path / "repo", "--key", built.key, "--base",
+            f"{server.url}/nothing", "python-slugify",
+        )  # fmt: skip
+    finally:
+        server.close()
+
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        f"jupyter apk-repo: cannot read the base repository index {server.url}/nothing/"
+    ), done.stderr
+    assert not (tmp_path / "repo" / ARCH / "APKINDEX.tar.gz").exists()
+
+
+def test_no_deps_builds_only_the_requirement(wheels: Path, built: Built, tmp_path: Path) -> None:
+    done = _run(
+        "build", "--out", tmp_path / "repo", "--key", built.key, "--python", PYTHON,
+        "--find-links", wheels, "--no-index", "--no-deps", "python-slugify",
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    [package] = (tmp_path / "repo" / ARCH).glob("*.apk")
+    # Still needed, though not built here: apk finds it elsewhere or refuses to install.
+    assert "py3-text-unidecode>=1.3" in read_apk(package.read_bytes()).pkginfo["depend"]
 
 
 def test_an_sdist_only_requirement_is_refused(built: Built, tmp_path: Path) -> None:
