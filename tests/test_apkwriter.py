@@ -7,12 +7,7 @@ import dataclasses
 import hashlib
 import io
 import re
-import shutil
-import subprocess
-import sys
 import tarfile
-import time
-import urllib.request
 import zlib
 from pathlib import Path
 
@@ -20,13 +15,15 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from demo import build as demo_build
 from jupyterlab_apk.apkwriter import (
+    File,
     PackageInfo,
     SigningKey,
+    apk_index_record,
     build_apk,
     build_index,
     generate_key,
+    generate_key_pair,
     index_record,
     load_key,
     read_apk,
@@ -36,7 +33,6 @@ from jupyterlab_apk.signing import load_keys, open_index, split_gzip_members
 
 pytest_plugins = ["tests.fixtures_repo"]  # signing_key, alpine_records
 
-PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 SITE = "usr/lib/python3.12/site-packages"
 INFO = PackageInfo(
     name="py3-sample",
@@ -340,3 +336,56 @@ def test_generate_and_reload_key(tmp_path: Path) -> None:
     assert load_keys(tmp_path / "keys")[key.key_name].public_numbers() == (
         key.private_key.public_key().public_numbers()
     )
+
+
+def test_file_modes_and_install_scripts(signing_key: SigningKey) -> None:
+    files = {"usr/bin/tool": File(b"#!/bin/sh\n", 0o755), "usr/share/x": b"x"}
+    scripts = {".post-install": b"#!/bin/sh\necho installed\n"}
+
+    contents = read_apk(build_apk(INFO, files, signing_key, scripts))
+
+    modes = {e.name: e.mode for e in contents.entries if e.kind == "file"}
+    assert modes == {"usr/bin/tool": 0o755, "usr/share/x": 0o644}
+    assert contents.scripts == scripts
+    control = [info for info, _ in _tar_members(contents.control)]
+    assert [(i.name, i.mode) for i in control] == [(".PKGINFO", 0o644), (".post-install", 0o755)]
+
+
+def test_unknown_install_script_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown install script '.install'"):
+        build_apk(INFO, FILES, None, {".install": b""})
+
+
+def test_package_signed_with_sha256(signing_key: SigningKey) -> None:
+    apk = build_apk(INFO, FILES, signing_key, algorithm="RSA256")
+
+    signature, control, _ = split_gzip_members(apk)
+    [(info, value)] = _tar_members(signature)
+    assert info.name == f".SIGN.RSA256.{signing_key.key_name}"
+    public = signing_key.private_key.public_key()
+    public.verify(value, control, padding.PKCS1v15(), hashes.SHA256())
+
+
+@pytest.mark.parametrize(
+    ("arch", "rewrite", "shown"),
+    [("noarch", "x86_64", "x86_64"), ("noarch", "", "noarch"), ("aarch64", "x86_64", "aarch64")],
+)
+def test_index_record_rewrites_only_noarch(arch: str, rewrite: str, shown: str) -> None:
+    apk = build_apk(dataclasses.replace(INFO, arch=arch), FILES, None)
+
+    record = apk_index_record(read_apk(apk), len(apk), rewrite_arch=rewrite)
+
+    assert f"\nA:{shown}\n" in record
+
+
+def test_generate_key_pair_names_files_as_abuild(tmp_path: Path) -> None:
+    key = generate_key_pair(tmp_path, "me@example.org-5f0a")
+
+    assert key.key_name == "me@example.org-5f0a.rsa.pub"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "me@example.org-5f0a.rsa",
+        "me@example.org-5f0a.rsa.pub",
+    ]
+    assert (tmp_path / "me@example.org-5f0a.rsa").stat().st_mode & 0o777 == 0o600
+    with pytest.raises(FileExistsError):
+        generate_key_pair(tmp_path, "me@example.org-5f0a")
