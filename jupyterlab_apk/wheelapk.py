@@ -285,6 +285,7 @@ def _installed_files(
         files[f"usr/bin/{script}"] = File(content, 0o755)
     files[f"{site}/{dist_info}/INSTALLER"] = b"apk\n"
     files.pop(f"{site}/{dist_info}/direct_url.json", None)
+    files.pop(f"{site}/{dist_info}/RECORD")  # the wheel's; the installed files get their own
     files[f"{site}/{dist_info}/RECORD"] = _record(files, site, f"{dist_info}/RECORD")
     return files
 

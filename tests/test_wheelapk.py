@@ -99,6 +99,7 @@ def test_record_lists_every_installed_file_with_its_hash(tmp_path: Path) -> None
 
     record = files[f"{SITE}/demo_pkg-1.0rc1.dist-info/RECORD"].decode()  # type: ignore[union-attr]
     rows = dict(line.split(",", 1) for line in record.splitlines())
+    assert len(rows) == len(record.splitlines()) == len(files)  # each file once
     for path, value in files.items():
         content = value.content if isinstance(value, File) else value
         shown = os.path.relpath(path, SITE)
