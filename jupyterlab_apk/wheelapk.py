@@ -68,7 +68,8 @@ class Target:
         return f"usr/lib/python{self.python}/site-packages"
 
     def marker_environment(self, extra: str = "") -> dict[str, str]:
-        """PEP 508 marker values of CPython *python* on Alpine Linux *arch*."""
+        """PEP 508 marker values of CPython *python* on Alpine Linux *arch* (patch release 0:
+        an apk's `python3~X.Y` does not name one)."""
         return {
             "python_version": self.python,
             "python_full_version": f"{self.python}.0",
