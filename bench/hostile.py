@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from demo.apkrepo import build_index, generate_key
+from jupyterlab_apk.apkwriter import build_index, generate_key
 
 from .catalog import RESULTS, reference_loop
 from .server import rss_kib, running_server

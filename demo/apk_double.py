@@ -61,7 +61,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from demo.apkrepo import read_apk
+from jupyterlab_apk.apkwriter import read_apk
 from jupyterlab_apk.apkindex import IndexParseError, PackageRecord, parse_index, parse_installed
 from jupyterlab_apk.signing import IndexFormatError, load_keys, open_index, split_gzip_members
 from jupyterlab_apk.versions import compare, satisfies

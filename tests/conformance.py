@@ -21,7 +21,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from demo.apkrepo import PackageInfo, build_apk, build_index, index_record, write_repository
+from jupyterlab_apk.apkwriter import PackageInfo, build_apk, build_index, index_record, write_repository
 from jupyterlab_apk.apkcli import ApkOptions, build_argv, explain, parse_plan, parse_progress
 from jupyterlab_apk.apkcli import parse_summary
 from jupyterlab_apk.apkindex import parse_installed

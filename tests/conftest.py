@@ -11,7 +11,7 @@ import dataclasses
 
 import pytest
 
-from demo.apkrepo import SigningKey, build_index, generate_key
+from jupyterlab_apk.apkwriter import SigningKey, build_index, generate_key
 
 _TRUSTED = object()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from demo.apkrepo import PackageInfo, write_repository
+from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 from jupyterlab_apk.apkcli import ApkOptions, build_argv, parse_progress
 
 from .conftest import server_config

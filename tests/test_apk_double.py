@@ -1,8 +1,8 @@
 """The apk test double (demo/apk_double.py) against /work/shared/docs/apk-cli.md.
 
 Every test runs the double as a subprocess (argv, no shell) on a fresh root, against repositories
-built with demo.apkrepo in the real format, and checks the exact lines and the exit status the
-document records for apk-tools 2.12.
+built with jupyterlab_apk.apkwriter in the real format, and checks the exact lines and the exit
+status the document records for apk-tools 2.12.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from demo.apkrepo import PackageInfo, build_apk, read_apk, write_repository
+from jupyterlab_apk.apkwriter import PackageInfo, build_apk, read_apk, write_repository
 from jupyterlab_apk.apkindex import parse_index, parse_installed
 from jupyterlab_apk.signing import open_index, split_gzip_members
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from demo.apkrepo import PackageInfo, write_repository
+from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 from jupyterlab_apk.apkcli import ApkOptions, build_argv
 from jupyterlab_apk.policy import PACKAGE_NAME_RE, check_repository_url
 from jupyterlab_apk.versions import is_valid

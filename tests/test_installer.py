@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from demo.apkrepo import PackageInfo, write_repository
+from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 from jupyterlab_apk.apkcli import ApkOptions, RequestError
 from jupyterlab_apk.apkindex import parse_installed
 from jupyterlab_apk import installer as installer_module

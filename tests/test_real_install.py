@@ -10,7 +10,7 @@ the bare sandbox root.
 import pytest
 from jupyter_client.manager import start_new_async_kernel
 
-from demo.apkrepo import PackageInfo, write_repository
+from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 
 from .alpine_repos import ARCH, alpine_urls, keys_dir_with  # noqa: F401 - a fixture
 from .conftest import server_config

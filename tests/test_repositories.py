@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from demo.apkrepo import build_index
+from jupyterlab_apk.apkwriter import build_index
 from jupyterlab_apk import repositories
 from jupyterlab_apk.repositories import RepositoryReader, index_url
 

@@ -18,7 +18,7 @@ from jupyter_server.utils import url_path_join
 from tornado.httpclient import HTTPClientError
 from tornado.routing import Router
 
-from demo.apkrepo import PackageInfo, write_repository
+from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 from jupyterlab_apk.routes import ApkHandler
 
 from .test_apk_helper import HELPER, POLICY_ENV
