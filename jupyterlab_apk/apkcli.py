@@ -60,6 +60,7 @@ class ApkOptions:
     keys_dir: str
     allow_untrusted: bool = False
     wait: int = 10  # seconds to wait for a lock held by another apk
+    cache_dir: str | None = None  # a package cache shared by servers; None: --no-cache
 
 
 def build_argv(
@@ -78,7 +79,10 @@ def build_argv(
     verb = {"install": "add", "upgrade": "add", "remove": "del"}.get(action)
     if verb is None:
         raise RequestError(f"unknown action {action!r}")
-    argv = [*options.command, verb, "--root", options.root, "--no-cache"]
+    # apk --simulate fills no cache, so with an empty one it would find no index at all.
+    cached = options.cache_dir is not None and not simulate
+    cache = ["--cache-dir", options.cache_dir] if cached else ["--no-cache"]
+    argv = [*options.command, verb, "--root", options.root, *cache]
     if verb == "add":
         # Only the policy's repositories: never the root's own repositories file.
         argv += ["--repositories-file", "/dev/null", "--keys-dir", options.keys_dir]
@@ -88,6 +92,9 @@ def build_argv(
             argv.append("--allow-untrusted")
         if action == "upgrade":
             argv.append("--upgrade")
+        if cached:
+            # A cached index counts as fresh for hours; the packages are what is shared.
+            argv.append("--update-cache")
     argv += ["--wait", str(options.wait)]
     if simulate:
         argv.append("--simulate")
