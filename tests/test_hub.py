@@ -88,7 +88,8 @@ class ScopesFromHeader(IdentityProvider):
     async def get_user(self, handler):
         user = await super().get_user(handler)
         if user is not None:
-            user.hub_user = {"scopes": json.loads(handler.request.headers.get("X-Test-Scopes", "[]"))}
+            scopes = json.loads(handler.request.headers.get("X-Test-Scopes", "[]"))
+            user.hub_user = {"scopes": scopes}
         return user
 
 

@@ -36,6 +36,7 @@ EXAMPLE = REPO / "docker" / "jupyterhub" / "jupyterhub_config.py"
 PROXY = REPO / ".hub-proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
 TIMEOUT = 30  # seconds for any one thing: the Hub to answer, a server to start, a job to end
 PACKAGE = "py3-hello"
+INSTALL = {"action": "install", "packages": [PACKAGE]}
 NAMESPACE = "jupyterlab-apk"
 
 
@@ -95,7 +96,8 @@ class Browser:
         headers = {}
         if method != "GET":
             prefix = f"/user/{owner}/"
-            tokens = [c.value for c in self.session.cookies if c.name == "_xsrf" and c.path == prefix]
+            cookies = self.session.cookies
+            tokens = [c.value for c in cookies if c.name == "_xsrf" and c.path == prefix]
             headers["X-XSRFToken"] = tokens[0] if tokens else ""
         return self.session.request(
             method,
@@ -220,12 +222,12 @@ def wait_for_job(browser: Browser, job_id: str) -> dict:
 
 
 def test_alice_in_the_installers_group_installs_through_the_proxy(hub, alice):
-    _, repo, base = hub
+    base = hub[2]
     assert permissions(alice, "alice") == ["read", "write"]
     listed = alice.api("GET", "alice", f"{NAMESPACE}/packages?q=hello").json()
     assert [p["name"] for p in listed["packages"]] == [PACKAGE]
 
-    response = alice.api("POST", "alice", f"{NAMESPACE}/jobs", {"action": "install", "packages": [PACKAGE]})
+    response = alice.api("POST", "alice", f"{NAMESPACE}/jobs", INSTALL)
     assert response.status_code == 202, response.text
     job = wait_for_job(alice, response.json()["id"])
     assert job["state"] == "done", (job["error"], job["log"])
@@ -243,7 +245,7 @@ def test_bob_in_the_readers_group_browses_but_may_not_install(bob):
     assert [p["name"] for p in listed.json()["packages"]] == [PACKAGE]
     assert bob.api("GET", "bob", f"{NAMESPACE}/jobs").status_code == 200
 
-    job = bob.api("POST", "bob", f"{NAMESPACE}/jobs", {"action": "install", "packages": [PACKAGE]})
+    job = bob.api("POST", "bob", f"{NAMESPACE}/jobs", INSTALL)
     assert job.status_code == 403, job.text
     # What his %pip cell asks first; the frontend sends the cell to pip with this reason.
     resolve = bob.api(
@@ -259,5 +261,5 @@ def test_no_user_reaches_another_users_server(alice, bob):
         for method, route in (("GET", f"{NAMESPACE}/packages"), ("GET", "api/me")):
             response = browser.api(method, other, route)
             assert response.status_code == 403, (browser.name, other, route, response.url)
-        response = browser.api("POST", other, f"{NAMESPACE}/jobs", {"action": "install", "packages": [PACKAGE]})
+        response = browser.api("POST", other, f"{NAMESPACE}/jobs", INSTALL)
         assert response.status_code == 403

@@ -71,8 +71,8 @@ def own_sandbox(spawner):
     """Give each user an apk root of their own, and kernels that import from it."""
     user = STATE / spawner.user.name
     root = user / "root"
-    (root / "etc/apk").mkdir(parents=True, exist_ok=True)
-    (root / "lib/apk/db").mkdir(parents=True, exist_ok=True)
+    for directory in ("etc/apk", "lib/apk/db", "var/cache/apk"):
+        (root / directory).mkdir(parents=True, exist_ok=True)
     for database in ("etc/apk/world", "lib/apk/db/installed"):
         (root / database).touch()
     spawner.args = [
