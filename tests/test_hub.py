@@ -138,6 +138,8 @@ async def test_declared_scopes_decide_the_apk_resource(jp_serverapp, ask):
     assert await permissions(ask, [READ_SCOPE]) == ["read"]
     assert await permissions(ask, [INSTALL_SCOPE]) == ["read", "write"]
 
+    assert (await ask("GET", "jupyterlab-apk/settings", [READ_SCOPE]))[1]["may_install"] is False
+    assert (await ask("GET", "jupyterlab-apk/settings", [INSTALL_SCOPE]))[1]["may_install"] is True
     assert (await ask("GET", "jupyterlab-apk/jobs", []))[0] == 403
     assert (await ask("GET", "jupyterlab-apk/jobs", [READ_SCOPE]))[0] == 200
     job = json.dumps({"action": "install", "packages": ["py3-hello"]})
@@ -156,3 +158,4 @@ async def test_other_resources_are_left_to_the_server(ask):
 async def test_without_the_scopes_declared_the_owner_may_do_everything(jp_serverapp, ask):
     assert not isinstance(jp_serverapp.web_app.settings["authorizer"], HubScopeAuthorizer)
     assert await permissions(ask, []) == ["read", "write"]
+    assert (await ask("GET", "jupyterlab-apk/settings", []))[1]["may_install"] is True

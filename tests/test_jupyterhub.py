@@ -34,7 +34,9 @@ pytest.importorskip("jupyterhub")
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "docker" / "jupyterhub" / "jupyterhub_config.py"
 PROXY = REPO / ".hub-proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
-TIMEOUT = 30  # seconds for any one thing: the Hub to answer, a server to start, a job to end
+TIMEOUT = 30  # seconds for any one request, the Hub to start, a job to end
+# A single-user server imports all of Jupyter first: seconds, or a minute on a busy machine.
+SERVER_TIMEOUT = 90
 PACKAGE = "py3-hello"
 INSTALL = {"action": "install", "packages": [PACKAGE]}
 NAMESPACE = "jupyterlab-apk"
@@ -79,7 +81,7 @@ class Browser:
         assert response.status_code in (201, 202), response.text
 
     def open_server(self) -> None:
-        wait_for(f"{self.name}'s server", self._ready)
+        wait_for(f"{self.name}'s server", self._ready, SERVER_TIMEOUT)
         # The first visit goes through the Hub's OAuth and leaves the server's own cookies.
         lab = self.session.get(f"{self.hub_url}/user/{self.name}/lab", timeout=TIMEOUT)
         assert lab.status_code == 200, lab.url
@@ -145,7 +147,7 @@ def hub(tmp_path_factory, keys, apk_command):
                 "--ApkManager.shared_cache_dir={base / 'state' / 'apk-cache'}",
                 *(["--allow-root"] if {os.geteuid() == 0} else []),
             ]
-            c.Spawner.start_timeout = {TIMEOUT}
+            c.Spawner.start_timeout = c.Spawner.http_timeout = {SERVER_TIMEOUT}
             """
         )
     )
@@ -224,6 +226,7 @@ def wait_for_job(browser: Browser, job_id: str) -> dict:
 def test_alice_in_the_installers_group_installs_through_the_proxy(hub, alice):
     base = hub[2]
     assert permissions(alice, "alice") == ["read", "write"]
+    assert alice.api("GET", "alice", f"{NAMESPACE}/settings").json()["may_install"] is True
     listed = alice.api("GET", "alice", f"{NAMESPACE}/packages?q=hello").json()
     assert [p["name"] for p in listed["packages"]] == [PACKAGE]
 
@@ -240,6 +243,8 @@ def test_alice_in_the_installers_group_installs_through_the_proxy(hub, alice):
 
 def test_bob_in_the_readers_group_browses_but_may_not_install(bob):
     assert permissions(bob, "bob") == ["read"]
+    # The sidebar shows no install actions when the settings say so.
+    assert bob.api("GET", "bob", f"{NAMESPACE}/settings").json()["may_install"] is False
     listed = bob.api("GET", "bob", f"{NAMESPACE}/packages?q=hello")
     assert listed.status_code == 200
     assert [p["name"] for p in listed.json()["packages"]] == [PACKAGE]
