@@ -22,10 +22,15 @@ from pathlib import Path
 
 import pytest
 
+import yaml
+from traitlets.config.loader import PyFileConfigLoader
+
 from demo.apkrepo import PackageInfo, write_repository
+from jupyterlab_apk.hub import declares_apk_scopes
 
 from .http_repo import RepoServer
 from .real_apk import APK_VARIABLE, _unavailable
+from .test_apk_helper import load_helper
 from .test_installer import APK_DOUBLE, ARCH, SITE
 
 requests = pytest.importorskip("requests")
@@ -259,6 +264,28 @@ def test_bob_in_the_readers_group_browses_but_may_not_install(bob):
     assert resolve.status_code == 403
     assert "not authorized" in resolve.json()["message"]
     assert bob.api("GET", "bob", f"{NAMESPACE}/jobs").json() == []
+
+
+def test_the_z2jh_values_grant_what_the_local_example_grants(tmp_path, monkeypatch):
+    """values.yaml and jupyterhub_config.py: the same scopes, groups, roles and allowed scopes;
+    the policy in values.yaml has only keys the privileged helper knows."""
+    monkeypatch.setenv("JUPYTERLAB_APK_HUB_STATE", str(tmp_path))
+    local = PyFileConfigLoader(EXAMPLE.name, str(EXAMPLE.parent)).load_config()
+    values = yaml.safe_load(EXAMPLE.with_name("values.yaml").read_text())
+    hub_config = values["hub"]["config"]
+    assert hub_config["JupyterHub"]["custom_scopes"] == local.JupyterHub.custom_scopes
+    assert hub_config["JupyterHub"]["load_groups"] == local.JupyterHub.load_groups
+    roles = [{"name": name, **role} for name, role in values["hub"]["loadRoles"].items()]
+    assert roles == local.JupyterHub.load_roles
+    allowed = hub_config["KubeSpawner"]["oauth_client_allowed_scopes"]
+    assert allowed == local.Spawner.oauth_client_allowed_scopes
+    assert declares_apk_scopes(allowed)
+
+    singleuser = values["singleuser"]
+    policy = singleuser["extraFiles"]["apk-policy"]["data"]
+    assert set(policy) <= set(load_helper().DEFAULTS)
+    [mount] = singleuser["storage"]["extraVolumeMounts"]
+    assert mount["mountPath"] == policy["cache_dir"]
 
 
 def test_no_user_reaches_another_users_server(alice, bob):
