@@ -18,9 +18,10 @@ from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.utils import ensure_async
 from traitlets import Instance, Unicode
 
+from .routes import AUTH_RESOURCE
+
 READ_SCOPE = "custom:jupyterlab-apk:read"
 INSTALL_SCOPE = "custom:jupyterlab-apk:install"
-AUTH_RESOURCE = "apk"
 
 
 def granting_scopes(action: str) -> tuple[str, ...]:

@@ -142,9 +142,6 @@ def hub(tmp_path_factory, keys, apk_command):
             c.JupyterHub.bind_url = {hub_url!r}
             c.JupyterHub.hub_bind_url = "http://127.0.0.1:{free_port()}"
             c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{free_port()}"
-            c.ConfigurableHTTPProxy.command = [{str(PROXY)!r}]
-            c.JupyterHub.db_url = "sqlite:///{base / 'hub.sqlite'}"
-            c.JupyterHub.cookie_secret_file = {str(base / 'cookie_secret')!r}
             c.Spawner.args = [
                 "--ApkManager.repositories={repo.url}/repo",
                 "--ApkManager.keys_dir={keys.dir}",

@@ -22,6 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / ".demo"
 STATE = Path(os.environ.get("JUPYTERLAB_APK_HUB_STATE") or DEMO / "hub")
 SHARED_CACHE = STATE / "apk-cache"
+SHARED_CACHE.mkdir(parents=True, exist_ok=True)
+PROXY = REPO / ".hub-proxy/node_modules/.bin/configurable-http-proxy"  # scripts/setup.sh
 PYTHON = f"python{sys.version_info.major}.{sys.version_info.minor}"
 
 READ = "custom:jupyterlab-apk:read"
@@ -30,6 +32,10 @@ INSTALL = "custom:jupyterlab-apk:install"
 c = get_config()  # noqa: F821 - provided by traitlets when the file is loaded
 
 c.JupyterHub.bind_url = "http://127.0.0.1:8000"
+c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
+c.ConfigurableHTTPProxy.command = [str(PROXY)]
+c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allowed_users = {"alice", "bob"}
 
@@ -64,7 +70,6 @@ c.Spawner.args = [
     f"--ApkManager.apk_command={REPO / 'demo/bin/apk-test-double'}",
     f"--ApkManager.shared_cache_dir={SHARED_CACHE}",
 ]
-SHARED_CACHE.mkdir(parents=True, exist_ok=True)
 
 
 def own_sandbox(spawner):
