@@ -57,6 +57,7 @@ c.ApkManager.root = policy.get("root", "/")
 c.ApkManager.keys_dir = policy.get("keys_dir", "/etc/apk/keys")
 c.ApkManager.allow_untrusted = bool(policy.get("allow_untrusted", False))
 c.ApkManager.allow_remove = bool(policy.get("allow_remove", True))
+c.ApkManager.shared_cache_dir = policy.get("cache_dir", "")
 c.ApkManager.apk_command = ["sudo", "-n", HELPER]
 c.ApkManager.cache_dir = os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "jupyterlab-apk"

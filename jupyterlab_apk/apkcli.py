@@ -61,6 +61,7 @@ class ApkOptions:
     keys_dir: str
     allow_untrusted: bool = False
     wait: int = 10  # seconds to wait for a lock held by another apk
+    cache_dir: str | None = None  # a package cache shared by servers; None: --no-cache
 
 
 def build_argv(
@@ -80,9 +81,12 @@ def build_argv(
     if not packages and verb != "fix":
         raise RequestError("no packages given")
     repositories = [check_repository(url) for url in options.repositories]
+    # apk --simulate fills no cache, so with an empty one it would find no index at all.
+    cached = options.cache_dir is not None and not simulate
+    cache = ["--cache-dir", options.cache_dir] if cached else ["--no-cache"]
     # Only the policy's repositories: never the root's own repositories file, which apk reads,
     # and without a cache fetches from, even for `del`.
-    argv = [*options.command, verb, "--root", options.root, "--no-cache"]
+    argv = [*options.command, verb, "--root", options.root, *cache]
     argv += ["--repositories-file", "/dev/null"]
     if verb in ("add", "fix"):  # fix reinstalls, from the same repositories as add
         argv += ["--keys-dir", options.keys_dir]
@@ -92,6 +96,9 @@ def build_argv(
             argv.append("--allow-untrusted")
         if action == "upgrade":
             argv.append("--upgrade")
+        if cached:
+            # A cached index counts as fresh for hours; the packages are what is shared.
+            argv.append("--update-cache")
     argv += ["--wait", str(options.wait)]
     if simulate:
         argv.append("--simulate")

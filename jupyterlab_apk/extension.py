@@ -7,6 +7,7 @@ import os
 from tornado.ioloop import IOLoop
 
 from .apkcli import ApkOptions
+from .hub import use_hub_scopes
 from .installer import Installer
 from .packages import PackageService
 from .policy import ApkManager
@@ -29,6 +30,7 @@ def load(server_app) -> PackageService:
         log=server_app.log,
     )
     setup_routes(server_app.web_app, service, installer)
+    use_hub_scopes(server_app)
     # Warm the catalog while the user's browser is still loading JupyterLab.
     IOLoop.current().add_callback(service.preload)
     server_app.log.info(
@@ -49,4 +51,5 @@ def apk_options(manager: ApkManager, repositories: list[str]) -> ApkOptions:
         keys_dir=manager.keys_dir,
         allow_untrusted=manager.allow_untrusted,
         wait=manager.lock_wait,
+        cache_dir=manager.shared_cache_dir or None,
     )

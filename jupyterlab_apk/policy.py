@@ -119,6 +119,14 @@ class ApkManager(LoggingConfigurable):
         "Default: $XDG_CACHE_HOME/jupyterlab-apk (~/.cache/jupyterlab-apk).",
     )
 
+    shared_cache_dir = Unicode(
+        "",
+        config=True,
+        help="apk's package cache (apk --cache-dir), e.g. a volume mounted read-write into every "
+        "user's server, so that a package many users install is downloaded once. "
+        "Default: '' (no cache: apk --no-cache).",
+    )
+
     lock_wait = Integer(
         10,
         config=True,
@@ -239,6 +247,20 @@ class ApkManager(LoggingConfigurable):
         if not proposal["value"]:
             raise TraitError("apk_command must name at least the program to run")
         return proposal["value"]
+
+    @validate("shared_cache_dir")
+    def _validate_shared_cache_dir(self, proposal):
+        # It becomes one argv entry of apk (maybe run as root): an absolute path, nothing else.
+        path = proposal["value"]
+        if path and (not os.path.isabs(path) or _CONTROL_RE.search(path)):
+            raise TraitError(
+                f"shared_cache_dir {path!r} is not an absolute path without whitespace or "
+                "control characters"
+            )
+        if path and not os.path.isdir(path):
+            # apk would fail every install with "Failed to open apk database".
+            raise TraitError(f"shared_cache_dir {path!r} is not a directory")
+        return path
 
     @validate("job_timeout", "fetch_timeout")
     def _validate_positive(self, proposal):

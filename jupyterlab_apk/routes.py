@@ -122,6 +122,10 @@ class SettingsHandler(ApkHandler):
                 "allow_untrusted": manager.allow_untrusted,
                 "allow_remove": manager.allow_remove,
                 "allow_user_repositories": manager.allow_user_repositories,
+                # What this user's `write` on apk would get (JupyterHub scopes included).
+                "may_install": await ensure_async(
+                    self.authorizer.is_authorized(self, self.current_user, "write", AUTH_RESOURCE)
+                ),
             }
         )
 

@@ -184,6 +184,11 @@ export interface IServerSettings {
    */
   allow_user_repositories?: boolean;
   /**
+   * Whether the current user may install, upgrade and remove (`write` on the
+   * `apk` resource; under JupyterHub, the `custom:jupyterlab-apk:install` scope).
+   */
+  may_install?: boolean;
+  /**
    * The administrator's repository policy, which bounds `PUT repositories`.
    */
   policy?: IRepositoryPolicy;

@@ -457,6 +457,63 @@ def test_a_local_repository_or_keys_not_root_owned_all_the_way_up_is_refused(
     assert len(recorder[1]()) == 1  # the control's run only
 
 
+# -- the shared cache (ApkManager.shared_cache_dir, the policy's cache_dir) ---------------------
+
+
+@pytest.fixture
+def shared_cache(tmp_path):
+    cache = tmp_path / "apk-cache"
+    cache.mkdir(mode=0o755)
+    return cache
+
+
+@pytest.mark.parametrize("simulate", [False, True])
+@pytest.mark.parametrize("action", ["install", "upgrade", "remove"])
+def test_the_policys_shared_cache_is_accepted_verbatim(
+    policy, sandbox, keys, recorder, shared_cache, action, simulate
+):
+    path = policy(cache_dir=str(shared_cache))
+    argv = build_argv(options(sandbox, keys, cache_dir=str(shared_cache)), action, ["py3-demo"],
+                      simulate=simulate)  # fmt: skip
+    result = run_helper(argv, path)
+    assert "refused" not in result.stderr
+    [call] = recorder[1]()
+    assert call["argv"] == [str(recorder[0]), *argv]
+
+
+@pytest.mark.parametrize(
+    ("cache_option", "policy_cache", "message"),
+    [
+        ("elsewhere", "shared", "is not the policy's"),
+        ("shared", "", "is not the policy's"),
+        ("none, update", "shared", "--update-cache needs --cache-dir"),
+        ("both", "shared", "exactly one of --no-cache and --cache-dir"),
+        ("neither", "shared", "exactly one of --no-cache and --cache-dir"),
+        ("shared", "writable", "must be owned by root"),
+    ],
+)
+def test_a_cache_other_than_the_policys_root_owned_one_is_refused(
+    policy, sandbox, keys, recorder, shared_cache, tmp_path, cache_option, policy_cache, message
+):
+    if policy_cache == "writable":
+        shared_cache.chmod(0o777)
+    path = policy(cache_dir="" if not policy_cache else str(shared_cache))
+    argv = build_argv(options(sandbox, keys, cache_dir=str(shared_cache)), "install", ["py3-demo"])
+    cache_at = argv.index("--cache-dir")
+    replacement = {
+        "elsewhere": ["--cache-dir", str(tmp_path)],
+        "shared": argv[cache_at : cache_at + 2],
+        "none, update": ["--no-cache"],
+        "both": ["--no-cache", *argv[cache_at : cache_at + 2]],
+        "neither": [],
+    }[cache_option]
+    argv[cache_at : cache_at + 2] = replacement
+    result = run_helper(argv, path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert recorder[1]() == []
+
+
 @pytest.mark.parametrize("marker", ["SUDO_USER", "SUDO_UID", "DOAS_USER", "PKEXEC_UID"])
 def test_policy_override_is_ignored_when_privileged(policy, sandbox, keys, recorder, marker):
     """Under sudo (or doas, pkexec) the helper reads only /etc/jupyterlab-apk/policy.json."""

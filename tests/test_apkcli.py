@@ -86,6 +86,23 @@ def test_argv_variants(action, kwargs, present, absent):
     assert argv[-2:] == ["--", "py3-numpy"]
 
 
+@pytest.mark.parametrize(
+    ("action", "simulate", "expected"),
+    [
+        ("install", False, ["--cache-dir", "/srv/apk-cache", "--update-cache"]),
+        ("upgrade", False, ["--cache-dir", "/srv/apk-cache", "--update-cache"]),
+        ("remove", False, ["--cache-dir", "/srv/apk-cache"]),
+        # A simulation fills no cache: with an empty one, apk would find no package at all.
+        ("install", True, ["--no-cache"]),
+    ],
+)
+def test_a_shared_cache_replaces_no_cache(action, simulate, expected):
+    options = ApkOptions(("apk",), "/", ("/srv/repo",), "/keys", cache_dir="/srv/apk-cache")
+    argv = build_argv(options, action, ["py3-numpy"], simulate=simulate)
+    assert [flag for flag in argv if "cache" in flag] == expected
+    assert argv[-2:] == ["--", "py3-numpy"]
+
+
 def test_untrusted_policy_adds_the_flag():
     options = ApkOptions(("apk",), "/", ("/srv/repo",), "/keys", allow_untrusted=True)
     assert "--allow-untrusted" in build_argv(options, "install", ["x"])

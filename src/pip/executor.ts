@@ -2,6 +2,7 @@
 // Distributed under the terms of the Modified BSD License.
 
 import type { ISessionContext } from '@jupyterlab/apputils';
+import { ServerConnection } from '@jupyterlab/services';
 import { type ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import type { IDecision } from '../api';
@@ -207,10 +208,15 @@ export class PipCellExecutor {
         return null;
       }
       return toPip([
-        this._trans.__(
-          'jupyterlab-apk: %1; everything goes to pip.',
-          Private.message(error)
-        )
+        Private.forbidden(error)
+          ? this._trans.__(
+              'jupyterlab-apk: you may not install system packages on this server (%1); everything goes to pip.',
+              Private.message(error)
+            )
+          : this._trans.__(
+              'jupyterlab-apk: %1; everything goes to pip.',
+              Private.message(error)
+            )
       ]);
     }
     if (signal.aborted) {
@@ -333,5 +339,15 @@ namespace Private {
 
   export function message(error: unknown): string {
     return error instanceof Error ? error.message : String(error);
+  }
+
+  /**
+   * Whether the server refused the request to this user (HTTP 403).
+   */
+  export function forbidden(error: unknown): boolean {
+    return (
+      error instanceof ServerConnection.ResponseError &&
+      error.response.status === 403
+    );
   }
 }

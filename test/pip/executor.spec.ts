@@ -2,6 +2,7 @@
 // Distributed under the terms of the Modified BSD License.
 
 import type { ISessionContext } from '@jupyterlab/apputils';
+import { ServerConnection } from '@jupyterlab/services';
 
 import type { IDecision } from '../../src/api';
 import {
@@ -186,6 +187,24 @@ describe('PipCellExecutor', () => {
     await run({ cell: cell('%pip install numpy torch'), sessionContext });
     expect(sent[0]).toMatch(/%pip install numpy torch/);
     expect(sent[0]).toContain(pythonString(message).slice(1, -1));
+  });
+
+  it('sends everything to pip, saying why, for a user who may not install', async () => {
+    const { router, run } = setup();
+    const response = new Response(
+      JSON.stringify({
+        message: 'User bob is not authorized to write on resource: apk.'
+      }),
+      { status: 403 }
+    );
+    router.resolveError = await ServerConnection.ResponseError.create(response);
+    const { sessionContext, sent } = fakeSession();
+    await run({ cell: cell('%pip install numpy'), sessionContext });
+    expect(router.installCalls).toEqual([]);
+    expect(sent[0]).toMatch(/%pip install numpy/);
+    expect(sent[0]).toContain(
+      'you may not install system packages on this server (User bob is not authorized'
+    );
   });
 
   it('asks before installing when configured, and respects a no', async () => {
