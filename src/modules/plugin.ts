@@ -146,7 +146,7 @@ export const importOfferPlugin: JupyterFrontEndPlugin<void> = {
       widget: Widget,
       sessionContext: ISessionContext,
       cells: () => Iterable<Cell>,
-      runAgain: (cell: CodeCell) => Promise<unknown>
+      rerun: (cell: CodeCell) => () => Promise<unknown>
     ) => {
       const watcher = new ImportErrorWatcher<CodeCell>({
         sessionContext,
@@ -161,8 +161,15 @@ export const importOfferPlugin: JupyterFrontEndPlugin<void> = {
             jobs,
             trans,
             confirm,
-            runAgain: () => runAgain(cell),
-            restartKernel: () => dialogs.restart(sessionContext)
+            runAgain: rerun(cell),
+            restartKernel: async () => {
+              if (!(await dialogs.restart(sessionContext))) {
+                return false;
+              }
+              // A cell sent before the new kernel answered its first request can be lost.
+              await sessionContext.session?.kernel?.info;
+              return true;
+            }
           })
       });
       widget.disposed.connect(() => watcher.dispose());
@@ -173,7 +180,7 @@ export const importOfferPlugin: JupyterFrontEndPlugin<void> = {
         panel,
         panel.sessionContext,
         () => panel.content.widgets,
-        cell =>
+        cell => () =>
           NotebookActions.runCells(
             panel.content,
             [cell],
@@ -193,8 +200,12 @@ export const importOfferPlugin: JupyterFrontEndPlugin<void> = {
             yield codeConsole.promptCell;
           }
         },
-        // A console cell that ran is read-only history: it runs again in place.
-        cell => CodeCell.execute(cell, panel.sessionContext)
+        cell => {
+          // A console's history is append-only (and a restart may clear it): the code runs
+          // again as a new cell, read now, while the cell exists.
+          const code = cell.model.sharedModel.getSource();
+          return () => codeConsole.inject(code);
+        }
       );
     };
     // Widgets restored before this plugin activated, then every new one.
@@ -219,7 +230,12 @@ namespace Private {
     if (!ImportOfferModel.isShown(answer)) {
       return;
     }
-    const model = new ImportOfferModel({ ...options, answer });
+    const model = new ImportOfferModel({
+      ...options,
+      answer,
+      // Done with: the cell ran again (in a console, as a new cell below).
+      runAgain: () => options.runAgain().finally(() => offer.dispose())
+    });
     const offer = new ImportOffer(model, options.trans);
     offer.disposed.connect(() => model.dispose());
     attachOffer(cell, offer);
