@@ -52,7 +52,8 @@ function instrument(): void {
           typeof event.data === 'string'
             ? event.data
             : decoder.decode(event.data);
-        if (data.includes('"error"') && data.includes('ModuleNotFoundError')) {
+        // The IOPub `error` message (the execute_reply also names the error).
+        if (/"msg_type":\s*"error"/.test(data) && data.includes('ModuleNotFoundError')) {
           marks.frame.push(now);
         }
         handler.call(this, event);
