@@ -156,6 +156,16 @@ def _python_series(depends: str, provides: str) -> str | None:
     return None
 
 
+def modules_provided(record: PackageRecord) -> tuple[str, ...]:
+    """`record.details.modules`, reading only the `p:` line: for scans over every package."""
+    text = "\n" + record.text
+    start = text.find("\np:") + 1
+    if not start:
+        return ()
+    end = text.find("\n", start)
+    return _modules(tuple(text[start + 2 : None if end < 0 else end].split()))
+
+
 def _modules(provides: tuple[str, ...]) -> tuple[str, ...]:
     """The top-level modules named by `py3.X:<module>=<version>` provides, first seen first."""
     modules: list[str] = []

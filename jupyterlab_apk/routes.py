@@ -20,6 +20,7 @@ from .apkcli import RequestError, check_package
 from .catalog import SORTS
 from .installer import Installer, QueueFull
 from .kernels import KernelProbeCache
+from .modules import locate, top_level
 from .packages import PackageService
 from .policy import PolicyError
 from .resolver import resolve
@@ -99,6 +100,17 @@ class ApkHandler(APIHandler):
         if not isinstance(body, dict):
             raise web.HTTPError(400, "the request body must be a JSON object")
         return body
+
+    async def kernel_info(self, name):
+        """What the kernelspec *name*'s interpreter says about itself (probed once)."""
+        if not isinstance(name, str) or not name:
+            raise web.HTTPError(400, "kernel must name a kernelspec")
+        try:
+            spec = await ensure_async(self.kernel_spec_manager.get_kernel_spec(name))
+        except NoSuchKernel as e:
+            raise web.HTTPError(400, f"no kernelspec named {name!r}") from e
+        probes: KernelProbeCache = self.settings["jupyterlab_apk_kernel_probes"]
+        return await probes.get(name, spec)
 
 
 class SettingsHandler(ApkHandler):
@@ -255,15 +267,24 @@ class ResolveHandler(ApkHandler):
         except RequestError as e:
             raise web.HTTPError(400, f"overrides: {e}") from e
 
-    async def kernel_info(self, name):
-        if not isinstance(name, str) or not name:
-            raise web.HTTPError(400, "kernel must name a kernelspec")
+
+class ModuleHandler(ApkHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str):
+        """Which prebuilt package ships the module *name*, for ?kernel=<kernelspec>: {"module",
+        "route", "package", "version", "size", "installed", "reason", "pip", "action"}."""
         try:
-            spec = await ensure_async(self.kernel_spec_manager.get_kernel_spec(name))
-        except NoSuchKernel as e:
-            raise web.HTTPError(400, f"no kernelspec named {name!r}") from e
-        probes: KernelProbeCache = self.settings["jupyterlab_apk_kernel_probes"]
-        return await probes.get(name, spec)
+            module = top_level(name)
+        except ValueError as e:
+            raise web.HTTPError(400, str(e)) from e
+        kernel = await self.kernel_info(self.get_query_argument("kernel", ""))
+        # The same check as a POST jobs would meet: no install is offered that would be refused.
+        may_install = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, "write", AUTH_RESOURCE)
+        )
+        catalog = await self.service.catalog()
+        self.write_json(locate(module, catalog, kernel, may_install=bool(may_install)).to_json())
 
 
 class JobsHandler(ApkHandler):
@@ -341,6 +362,7 @@ def setup_routes(web_app, service: PackageService, installer: Installer) -> None
                 ("repositories", RepositoriesHandler),
                 ("refresh", RefreshHandler),
                 ("resolve", ResolveHandler),
+                (r"modules/(?P<name>[^/]+)", ModuleHandler),
                 ("jobs", JobsHandler),
                 (r"jobs/(?P<job_id>[0-9a-f]{16})", JobHandler),
             )

@@ -42,6 +42,7 @@ import {
 import { IApkJobs } from './tokens';
 import { PACKAGE_VERSION } from './version';
 import { consoleExecutorPlugin, notebookExecutorPlugin } from './pip/plugins';
+import { importOfferPlugin } from './modules/plugin';
 
 /**
  * The command IDs used by the catalog plugin.
@@ -484,5 +485,6 @@ export default [
   jobsPlugin,
   catalogPlugin,
   notebookExecutorPlugin,
-  consoleExecutorPlugin
+  consoleExecutorPlugin,
+  importOfferPlugin
 ];

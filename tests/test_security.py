@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 from http.cookies import SimpleCookie
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from jupyter_server.auth.authorizer import Authorizer
@@ -38,6 +38,7 @@ ROUTES = [
     ("PUT", "repositories", {"repositories": []}),
     ("POST", "refresh", {}),
     ("POST", "resolve", {"requirements": ["hello"], "kernel": "python3"}),
+    ("GET", "modules/hello?kernel=python3", None),
     ("GET", "jobs", None),
     ("POST", "jobs", INSTALL),
     ("GET", f"jobs/{JOB_ID}", None),
@@ -149,6 +150,8 @@ def fetch(jp_fetch):
             raw_body = json.dumps(body)
         if raw_body is None and method in ("POST", "PUT", "PATCH"):
             raw_body = b""
+        path, _, query = path.partition("?")
+        params = {**dict(parse_qsl(query)), **params}
         try:
             response = await jp_fetch("jupyterlab-apk", *path.split("/"), method=method,
                                       body=raw_body, headers=headers, params=params)  # fmt: skip
@@ -208,14 +211,14 @@ def test_the_route_table_is_complete(jp_serverapp, jp_base_url):
     import re
 
     routes = registered_routes(jp_serverapp.web_app)
-    assert len(routes) == 8
+    assert len(routes) == 9
     registered = set()
     for pattern, handler in routes:
         for method in own_methods(handler):
             registered.add((pattern, method))
     covered = set()
     for method, path, _ in ROUTES:
-        url = url_path_join(jp_base_url, "jupyterlab-apk", path)
+        url = url_path_join(jp_base_url, "jupyterlab-apk", path.partition("?")[0])
         matches = {(p, method) for p, h in routes if re.fullmatch(p, url)} & registered
         assert len(matches) == 1, (method, path)
         covered |= matches
@@ -588,7 +591,7 @@ def test_server_starts_without_auth_warnings(tmp_path, sandbox, keys):
                             env=env, timeout=120, cwd=tmp_path)  # fmt: skip
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "ROUTES: 8" in result.stdout  # the extension really loaded, so "no warnings" means it
+    assert "ROUTES: 9" in result.stdout  # the extension really loaded, so "no warnings" means it
     assert "AUTH-WARNING" not in output
     for complaint in ("without @allow_unauthenticated", "authorize request without authentication",
                       "not decorated", "JupyterServerAuthWarning"):  # fmt: skip

@@ -31,17 +31,16 @@ import type {
 } from '@playwright/test';
 
 import { api, IJob, runJob, TERMINAL } from './apk-api';
+import {
+  apkSitePackages,
+  IPackage,
+  ISettings,
+  KERNEL_PYTHON,
+  openNotebook,
+  removeInstalled,
+  waitForKernel
+} from './kernels';
 
-const REPO = path.resolve(__dirname, '..', '..');
-/**
- * The kernels' interpreter: the server's (kernelspec `python3` runs the server's
- * sys.executable), i.e. the venv `jupyter lab` runs from.
- */
-const KERNEL_PYTHON =
-  process.env.JUPYTERLAB_APK_UI_KERNEL_PYTHON ??
-  (fs.existsSync(path.join(REPO, '.venv', 'bin', 'python'))
-    ? path.join(REPO, '.venv', 'bin', 'python')
-    : 'python3');
 const RESOLVE = /\/jupyterlab-apk\/resolve(\?.*)?$/;
 const PANEL = '.jp-ApkPanel';
 const ENTRY = 'li.jp-ApkPanel-entry';
@@ -52,16 +51,6 @@ const APK_TOUCHED = ['py3-tabulate', 'py3-termcolor'];
 const PIP_TOUCHED = ['pipdemo', 'tabulate', 'termcolor'];
 // Those the tests expect pip to install (and uninstall) there.
 const MUST_BE_ABSENT = ['pipdemo', 'tabulate'];
-
-interface IPackage {
-  name: string;
-  version: string;
-  installed_version: string | null;
-}
-
-interface ISettings {
-  root: string;
-}
 
 interface IExecuteRequest {
   code: string;
@@ -81,26 +70,6 @@ async function newJobs(
   return (await api<IJob[]>(request, 'jobs')).filter(
     job => !before.has(job.id)
   );
-}
-
-/** Remove whichever of `names` apk has installed in the sandbox root. */
-async function removeInstalled(
-  request: APIRequestContext,
-  names: string[]
-): Promise<void> {
-  const installed: string[] = [];
-  for (const name of names) {
-    if (
-      (await api<IPackage>(request, `packages/${name}`)).installed_version !==
-      null
-    ) {
-      installed.push(name);
-    }
-  }
-  if (installed.length > 0) {
-    const job = await runJob(request, 'remove', installed);
-    expect(job.state, job.error ?? '').toBe('done');
-  }
 }
 
 /**
@@ -202,67 +171,6 @@ function watchExecuteRequests(page: Page): IExecuteRequest[] {
   return sent;
 }
 
-/** A notebook of code cells in the test's directory, opened, its kernel (python3) ready. */
-async function openNotebook(
-  page: IJupyterLabPageFixture,
-  tmpPath: string,
-  name: string,
-  sources: string[]
-) {
-  const notebook = {
-    cells: sources.map(source => ({
-      cell_type: 'code',
-      execution_count: null,
-      metadata: {},
-      outputs: [],
-      source
-    })),
-    metadata: {
-      kernelspec: {
-        display_name: 'Python 3 (ipykernel)',
-        language: 'python',
-        name: 'python3'
-      },
-      language_info: { name: 'python' }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  };
-  const file = `${tmpPath}/${name}`;
-  expect(
-    await page.contents.uploadContent(JSON.stringify(notebook), 'text', file)
-  ).toBe(true);
-  // Opened by command rather than through the file browser, which need not show that folder.
-  await page.evaluate(async file => {
-    const app = (window as any).jupyterapp;
-    await app.commands.execute('docmanager:open', {
-      path: file,
-      factory: 'Notebook'
-    });
-  }, file);
-  await page.waitForFunction(
-    file =>
-      (window as any).jupyterapp.shell.currentWidget?.context?.path === file,
-    file
-  );
-  await waitForKernel(page);
-}
-
-/** Wait until the current widget's kernel is connected and idle. */
-async function waitForKernel(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => {
-      const widget = (window as any).jupyterapp.shell.currentWidget;
-      const kernel = widget?.sessionContext?.session?.kernel;
-      return (
-        kernel?.connectionStatus === 'connected' && kernel?.status === 'idle'
-      );
-    },
-    undefined,
-    { timeout: 60000 }
-  );
-}
-
 /** The text of all outputs of notebook cell `index`, joined. */
 async function cellText(
   page: IJupyterLabPageFixture,
@@ -326,18 +234,6 @@ const PIP_OUTPUT = {
   uninstalled: (name: string, version: string) =>
     new RegExp(`Successfully uninstalled ${escape(name)}-${escape(version)}`)
 };
-
-/**
- * The directory apk installs the kernel's Python packages into, in the sandbox root.
- */
-function apkSitePackages(root: string): string {
-  const version = execFileSync(
-    KERNEL_PYTHON,
-    ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
-    { encoding: 'utf-8' }
-  ).trim();
-  return path.join(root, 'usr', 'lib', `python${version}`, 'site-packages');
-}
 
 test.describe.serial('%pip install routed to apk', () => {
   let preinstalled: string[] = [];
