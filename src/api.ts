@@ -309,11 +309,11 @@ export async function requestAPI<T>(
   const response = await ServerConnection.makeRequest(url, init, settings);
 
   const text = await response.text();
-  let data: any = undefined;
+  let data: { message?: unknown; traceback?: unknown } | undefined;
   if (text.length > 0) {
     try {
       data = JSON.parse(text);
-    } catch (error) {
+    } catch {
       // A non-JSON body is expected for proxies' and tornado's default error pages.
       if (response.ok) {
         throw new ServerConnection.ResponseError(

@@ -15,6 +15,7 @@ import { CommandRegistry } from '@lumino/commands';
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
+import packageJson from '../package.json';
 import plugins from '../src/index';
 import { JobsModel } from '../src/jobs/model';
 import { IApkJobs } from '../src/tokens';
@@ -25,7 +26,7 @@ jest.mock('@jupyterlab/apputils', () => ({
   showErrorMessage: jest.fn(() => Promise.resolve())
 }));
 
-const PACKAGE_VERSION: string = require('../package.json').version;
+const PACKAGE_VERSION = packageJson.version;
 
 const catalog = Array.from({ length: 30 }, (_, i) => makePackage(i));
 
@@ -236,7 +237,7 @@ describe('jupyterlab-apk:catalog', () => {
   });
 
   it('restores the recent jobs at start', async () => {
-    const { server, jobs } = activate({});
+    const { server } = activate({});
     await waitFor(() =>
       server.requests.some(
         request =>
@@ -290,7 +291,7 @@ describe('jupyterlab-apk:catalog', () => {
   });
 
   it('adds the panel to the left area and both commands to the palette', () => {
-    const { commands, shell, palette, added, jobs } = activate({});
+    const { commands, shell, palette, added } = activate({});
     expect(shell.add).toHaveBeenCalledTimes(1);
     expect(shell.add.mock.calls[0][1]).toBe('left');
     expect(added[0].id).toBe('jp-apk-panel');

@@ -17,6 +17,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
+import catalogSchema from '../schema/catalog.json';
 import { IRepository, IRepositoryPolicy, IServerSettings } from '../src/api';
 import {
   checkRepositoryUrl,
@@ -36,7 +37,7 @@ import {
 } from '../src/settings';
 import { sleep, waitFor } from './utils';
 
-const SCHEMA: ISettingRegistry.ISchema = require('../schema/catalog.json');
+const SCHEMA = catalogSchema as ISettingRegistry.ISchema;
 
 const PLUGIN_ID = 'jupyterlab-apk:catalog';
 
@@ -478,6 +479,8 @@ describe('RepositorySettingsModel', () => {
       const { model, puts } = server(CLOSED);
       model.serverInfo = serverInfo(CLOSED);
       await model.apply(defaults, defaults);
+      // RepositorySettingsModel.apply, not Function.prototype.apply:
+      // eslint-disable-next-line prefer-spread
       await model.apply(undefined, defaults);
       expect(puts).toEqual([]);
       expect(model.error).toBeNull();
@@ -647,7 +650,7 @@ describe('RepositoriesField', () => {
         model={model}
         trans={trans}
         idPrefix="test"
-        title="Repositories"
+        title={trans.__('Repositories')}
       />
     );
     const node = widget.node;

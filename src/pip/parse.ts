@@ -147,7 +147,7 @@ export function parseCell(source: string): IParseResult {
   }
   try {
     return { commands: Private.parse(source) };
-  } catch (error) {
+  } catch {
     // A bug here must not break the user's cell: leave it all to pip.
     return { commands: [] };
   }
@@ -307,6 +307,7 @@ namespace Private {
    * surrogates (which cannot be encoded).
    */
   export const UNSAFE_CHARACTER =
+    // eslint-disable-next-line no-control-regex -- finding them is its job
     /[\0\v\f\x1c-\x1e\x85\u2028\u2029]|\r(?!\n)|[\uD800-\uDFFF]/u;
 
   /**

@@ -161,7 +161,7 @@ async function createExecutor(
  * A plugin providing *token* as the core `runCell` with `%pip install` routed first.
  */
 function executorPlugin<
-  T extends { runCell: (options: any) => Promise<boolean> }
+  T extends { runCell: (options: never) => Promise<boolean> }
 >(
   id: string,
   where: string,

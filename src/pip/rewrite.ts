@@ -89,7 +89,7 @@ export function rewriteCell(
 ): string {
   try {
     return Private.rewrite(source, result, routed, summary);
-  } catch (error) {
+  } catch {
     return source;
   }
 }
