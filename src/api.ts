@@ -738,6 +738,28 @@ export function cancelJob(
 }
 
 /**
+ * What `POST resolve` is asked.
+ */
+export interface IResolveRequest {
+  /**
+   * The requirements, as pip receives them.
+   */
+  requirements: string[];
+  /**
+   * The kernelspec name of the kernel that will import them.
+   */
+  kernel: string;
+  /**
+   * The user's pip name → apk package choices.
+   */
+  overrides?: Record<string, string>;
+  /**
+   * Also queue one install job for every requirement routed to apk.
+   */
+  install?: boolean;
+}
+
+/**
  * Where the server routes each requirement for a kernel (`POST resolve`).
  */
 export interface IResolveReply {
@@ -745,6 +767,11 @@ export interface IResolveReply {
    * One decision per requirement, in order.
    */
   decisions: IDecision[];
+  /**
+   * With `install`: the queued install job (as `POST jobs` answers), or
+   * `null` when nothing goes to apk.
+   */
+  job?: IJob | null;
 }
 
 /**
@@ -759,26 +786,20 @@ export interface IDecision {
 }
 
 /**
- * Ask the server which pip requirements a prebuilt apk satisfies for a kernel.
+ * Ask the server which pip requirements a prebuilt apk satisfies for a
+ * kernel and, with `install`, queue their install in the same request.
  *
- * @param requirements The requirements, as pip receives them.
- * @param kernel The kernelspec name of the kernel that will import them.
- * @param overrides The user's pip name → apk package choices.
+ * @throws `ResponseError` 400 for a malformed request, 429 when the install
+ * queue is full.
  */
 export function resolveRequirements(
-  requirements: string[],
-  kernel: string,
-  overrides: Record<string, string> = {},
+  request: IResolveRequest,
   settings?: ServerConnection.ISettings,
   signal?: AbortSignal
 ): Promise<IResolveReply> {
   return requestAPI<IResolveReply>(
     'resolve',
-    {
-      method: 'POST',
-      body: JSON.stringify({ requirements, kernel, overrides }),
-      signal
-    },
+    { method: 'POST', body: JSON.stringify(request), signal },
     settings
   );
 }

@@ -9,12 +9,14 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IDecision,
   IJob,
   IPackage,
   IPackageDetails,
   IPackageList,
   IPackageQuery,
   IRepository,
+  IResolveReply,
   IServerSettings,
   isTerminalState,
   JobAction
@@ -245,9 +247,9 @@ interface IFakeJob extends IJob {
 }
 
 /**
- * A fake of the server's job API (`jobs`, `jobs/<id>`) behind
- * `ServerConnection.ISettings.fetch`: jobs only change when a test says so,
- * and long-polls are held until then, as the server holds them.
+ * A fake of the server's job API (`jobs`, `jobs/<id>`, and `resolve` with
+ * `install`) behind `ServerConnection.ISettings.fetch`: jobs only change when
+ * a test says so, and long-polls are held until then, as the server holds them.
  */
 export class FakeJobServer {
   /**
@@ -284,6 +286,18 @@ export class FakeJobServer {
    * Answer `POST jobs` with this status and message instead of queueing.
    */
   postError: { status: number; message: string } | null = null;
+
+  /**
+   * How `POST resolve` routes a requirement: to the apk `py3-<requirement>`
+   * unless a test says otherwise.
+   */
+  decide: (requirement: string) => IDecision = requirement => ({
+    requirement,
+    route: 'apk',
+    package: `py3-${requirement}`,
+    version: '1.0-r0',
+    reason: `${requirement} → py3-${requirement} 1.0-r0`
+  });
 
   /**
    * The requests for one job's URL.
@@ -387,6 +401,9 @@ export class FakeJobServer {
       });
       return FakeJobServer._json(job, 202);
     }
+    if (route === 'resolve' && request.method === 'POST') {
+      return FakeJobServer._json(this._resolve(JSON.parse(body)));
+    }
     const match = /^jobs\/([0-9a-f]+)$/.exec(route);
     const job = match ? this._jobs.get(match[1]) : undefined;
     if (!job) {
@@ -408,6 +425,30 @@ export class FakeJobServer {
     }
     const offset = Number(url.searchParams.get('log_offset') ?? 0);
     return FakeJobServer._json(this._view(job, offset));
+  }
+
+  /**
+   * Decide, and with `install` queue one job for the apk part, as the server does.
+   */
+  private _resolve(request: {
+    requirements: string[];
+    install?: boolean;
+  }): IResolveReply {
+    const decisions = request.requirements.map(this.decide);
+    if (!request.install) {
+      return { decisions };
+    }
+    const packages = [
+      ...new Set(
+        decisions
+          .filter(decision => decision.route === 'apk')
+          .map(decision => decision.package!)
+      )
+    ];
+    const job = packages.length
+      ? this.add({ action: 'install', packages })
+      : null;
+    return { decisions, job };
   }
 
   private _hold(
