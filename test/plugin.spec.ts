@@ -226,6 +226,24 @@ describe('jupyterlab-apk:catalog', () => {
     expect(plugin('jupyterlab-apk:catalog').optional).toContain(IApkJobs);
   });
 
+  it('gives both cell executor plugins one executor, which loads its settings once', async () => {
+    const { app, registry, jobs } = activate({});
+    const activateExecutor = (id: string) =>
+      plugin(id).activate(app, jobs, registry, null) as Promise<{
+        runCell: unknown;
+      }>;
+    const [notebook, console] = await Promise.all([
+      activateExecutor('jupyterlab-apk:notebook-cell-executor'),
+      activateExecutor('jupyterlab-apk:console-cell-executor')
+    ]);
+    expect(notebook.runCell).toEqual(expect.any(Function));
+    expect(console.runCell).toEqual(expect.any(Function));
+    const pipLoads = (registry.load as jest.Mock).mock.calls.filter(
+      ([id]) => id === 'jupyterlab-apk:pip'
+    );
+    expect(pipLoads).toHaveLength(1);
+  });
+
   it('shows the jobs in the status bar only while one is queued or running', () => {
     const { statusBar, jobs } = activate({});
     expect(statusBar.registerStatusItem).toHaveBeenCalledTimes(1);

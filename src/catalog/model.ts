@@ -354,7 +354,7 @@ export class CatalogModel extends VDomModel {
       this.stateChanged.emit();
       this._initialization = Promise.all([
         this.search(),
-        this.refreshRepositories()
+        this.reloadRepositories()
       ]).then(() => undefined);
     }
     return this._initialization;
@@ -472,9 +472,21 @@ export class CatalogModel extends VDomModel {
   }
 
   /**
-   * Fetch the repositories' state again (without re-reading them on the server).
+   * Fetch the repositories and the packages again, once initialized (the
+   * server uses other repositories).
    */
-  async refreshRepositories(): Promise<void> {
+  reloadAll(): void {
+    if (this._initialized) {
+      void this.reloadRepositories();
+      void this.reload();
+    }
+  }
+
+  /**
+   * Fetch the repositories' state again (without re-reading them on the
+   * server, which `refreshCatalog` asks for).
+   */
+  async reloadRepositories(): Promise<void> {
     await this._updateRepositories(() => this.fetchRepositories());
   }
 

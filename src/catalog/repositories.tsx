@@ -69,7 +69,7 @@ export class RepositoryList extends ReactWidget {
         {model.repositoriesError !== null && (
           <ErrorMessage
             message={model.repositoriesError}
-            onRetry={() => void model.refreshRepositories()}
+            onRetry={() => void model.reloadRepositories()}
             trans={trans}
           />
         )}

@@ -12,12 +12,7 @@ import {
 } from '../api';
 
 import { SessionGate } from './gate';
-import {
-  hasPipCommand,
-  type IParseResult,
-  type IRequirementToken,
-  parseCell
-} from './parse';
+import { type IParseResult, type IRequirementToken, parseCell } from './parse';
 import { rewriteCell } from './rewrite';
 import { withCode } from './session';
 
@@ -113,11 +108,11 @@ export class PipCellExecutor {
       if (!sessionContext || cell.model.type !== 'code') {
         return runCell(options);
       }
-      const tokens = this._routableTokens(cell);
-      if (tokens === null && !this._gate.isBusy(sessionContext)) {
+      const routable = this._routable(cell);
+      if (routable === null && !this._gate.isBusy(sessionContext)) {
         return runCell(options);
       }
-      return this._runInTurn(runCell, options, sessionContext, tokens);
+      return this._runInTurn(runCell, options, sessionContext, routable);
     };
   }
 
@@ -132,26 +127,23 @@ export class PipCellExecutor {
   }
 
   /**
-   * The routable requirements of a cell, or null when it has none (or
-   * interception is off). Cheap for cells without pip commands.
+   * A cell's source as parsed, or null when it has no routable requirement
+   * (or interception is off). Cheap for cells without pip commands.
    */
-  private _routableTokens(cell: IRunnableCell): IRequirementToken[] | null {
+  private _routable(cell: IRunnableCell): Private.IParsed | null {
     if (!this._isEnabled()) {
       return null;
     }
     const source = cell.model.sharedModel.getSource();
-    if (!hasPipCommand(source)) {
-      return null;
-    }
-    const tokens = Private.routable(parseCell(source));
-    return tokens.length ? tokens : null;
+    const parsed = parseCell(source);
+    return Private.routable(parsed).length ? { source, parsed } : null;
   }
 
   private async _runInTurn<T extends IRunCellOptions>(
     runCell: (options: T) => Promise<boolean>,
     options: T,
     sessionContext: ISessionContext,
-    tokens: IRequirementToken[] | null
+    routable: Private.IParsed | null
   ): Promise<boolean> {
     const turn = this._gate.turn(sessionContext);
     const controller = new AbortController();
@@ -161,12 +153,13 @@ export class PipCellExecutor {
     options.cell.setPrompt?.('*');
     try {
       await turn.previous;
-      if (tokens === null) {
+      if (routable === null) {
         return await Private.send(runCell(options), turn.release);
       }
       const code = await this._route(
         options,
         sessionContext,
+        routable,
         controller.signal
       );
       if (code === null) {
@@ -188,11 +181,13 @@ export class PipCellExecutor {
   private async _route(
     options: IRunCellOptions,
     sessionContext: ISessionContext,
+    routable: Private.IParsed,
     signal: AbortSignal
   ): Promise<string | null> {
     // Read again: the source may have changed while earlier cells were held.
     const source = options.cell.model.sharedModel.getSource();
-    const parsed = parseCell(source);
+    const parsed =
+      source === routable.source ? routable.parsed : parseCell(source);
     const tokens = Private.routable(parsed);
     const kernel = sessionContext.session?.kernel;
     if (!kernel || !tokens.length) {
@@ -350,6 +345,14 @@ export namespace PipCellExecutor {
 }
 
 namespace Private {
+  /**
+   * A cell's source and its parse.
+   */
+  export interface IParsed {
+    source: string;
+    parsed: IParseResult;
+  }
+
   /**
    * The requirements of the routable commands, in source order.
    */

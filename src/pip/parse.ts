@@ -139,18 +139,19 @@ export interface IParseResult {
  * does not understand yields no commands or unroutable ones.
  */
 export function parseCell(source: string): IParseResult {
-  if (typeof source !== 'string' || !Private.mayHaveCommand(source)) {
-    return { commands: [] };
+  const result = { commands: Private.commands(source) };
+  if (typeof source === 'string') {
+    Private.SOURCES.set(result, source);
   }
-  if (Private.OPT_OUT.test(source)) {
-    return { commands: [] };
-  }
-  try {
-    return { commands: Private.parse(source) };
-  } catch {
-    // A bug here must not break the user's cell: leave it all to pip.
-    return { commands: [] };
-  }
+  return result;
+}
+
+/**
+ * The source a result of `parseCell` was parsed from, so that its users
+ * need not parse it again; `undefined` for any other object.
+ */
+export function sourceOf(result: IParseResult): string | undefined {
+  return Private.SOURCES.get(result);
 }
 
 /**
@@ -271,6 +272,29 @@ export function logicalLines(
  * Implementation details.
  */
 namespace Private {
+  /**
+   * The source of each result of `parseCell`.
+   */
+  export const SOURCES = new WeakMap<IParseResult, string>();
+
+  /**
+   * The pip install commands of a cell; none when unsure.
+   */
+  export function commands(source: string): IPipCommand[] {
+    if (typeof source !== 'string' || !mayHaveCommand(source)) {
+      return [];
+    }
+    if (OPT_OUT.test(source)) {
+      return [];
+    }
+    try {
+      return parse(source);
+    } catch {
+      // A bug here must not break the user's cell: leave it all to pip.
+      return [];
+    }
+  }
+
   export const PERCENT = 0x25;
   const BANG = 0x21;
   const HASH = 0x23;

@@ -43,7 +43,31 @@ const INTERRUPT_COMMANDS = new Set([
 ]);
 
 /**
- * Build the executor shared by both plugins' activations.
+ * The executor of each application, shared by both plugins' activations (one
+ * settings load, one interrupt listener).
+ */
+const executors = new WeakMap<JupyterFrontEnd, Promise<PipCellExecutor>>();
+
+/**
+ * The executor shared by both plugins' activations, built by the first.
+ */
+function sharedExecutor(
+  app: JupyterFrontEnd,
+  jobs: JobsModel,
+  settingRegistry: ISettingRegistry | null,
+  translator: ITranslator | null
+): Promise<PipCellExecutor> {
+  let executor = executors.get(app);
+  if (!executor) {
+    executor = createExecutor(app, jobs, settingRegistry, translator);
+    executors.set(app, executor);
+  }
+  return executor;
+}
+
+/**
+ * Build an executor: read the settings, and cancel held cells when the user
+ * interrupts their kernel.
  */
 async function createExecutor(
   app: JupyterFrontEnd,
@@ -128,7 +152,7 @@ function executorPlugin<
       settingRegistry: ISettingRegistry | null,
       translator: ITranslator | null
     ): Promise<T> => {
-      const executor = await createExecutor(
+      const executor = await sharedExecutor(
         app,
         jobs,
         settingRegistry,

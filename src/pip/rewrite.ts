@@ -20,7 +20,8 @@ import {
   IPipCommand,
   IRequirementToken,
   logicalLines,
-  parseCell
+  parseCell,
+  sourceOf
 } from './parse';
 
 /**
@@ -166,7 +167,10 @@ namespace Private {
     // IPython applies automagic only to a cell of one line: a bare
     // `pip install` that stays must then be spelled `%pip install`, or get
     // no summary line at all.
-    const commands = parseCell(source).commands;
+    const commands =
+      sourceOf(result) === source
+        ? result.commands
+        : parseCell(source).commands;
     const automagic = loneAutomagic(source, first, commands);
 
     for (const command of commands) {

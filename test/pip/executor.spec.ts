@@ -8,6 +8,7 @@ import {
   IPipRouter,
   PipCellExecutor
 } from '../../src/pip/executor';
+import * as parse from '../../src/pip/parse';
 import { pythonString } from '../../src/pip/rewrite';
 import { cell, coreRunCell, fakeSession } from './fakes';
 
@@ -130,6 +131,18 @@ describe('PipCellExecutor', () => {
     );
     expect(rest.join('\n')).toMatch(/^%pip install\s+torch$/);
     expect(sent[0]).not.toMatch(/install[^\n]*numpy/);
+  });
+
+  it('parses a routed cell once', async () => {
+    const parseCell = jest.spyOn(parse, 'parseCell');
+    try {
+      const { run } = setup();
+      const { sessionContext } = fakeSession();
+      await run({ cell: cell('%pip install numpy torch'), sessionContext });
+      expect(parseCell).toHaveBeenCalledTimes(1);
+    } finally {
+      parseCell.mockRestore();
+    }
   });
 
   it('keeps later cells of the session behind a held one', async () => {
