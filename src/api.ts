@@ -143,9 +143,10 @@ export namespace IRepository {
 }
 
 /**
- * The server's `GET settings` reply.
+ * What the server extension says of itself (`GET settings`): version, mode
+ * and repository policy. How to reach the server is `ServerConnection.ISettings`.
  */
-export interface IServerSettings {
+export interface IServerInfo {
   /**
    * The server extension's version; it should equal the frontend's.
    */
@@ -154,10 +155,6 @@ export interface IServerSettings {
    * Whether installs go to a sandbox root instead of the system.
    */
   demo_mode: boolean;
-  /**
-   * An extra message from the administrator about demo mode, or `null`.
-   */
-  demo_message: string | null;
   /**
    * The architecture whose packages are listed, e.g. `x86_64`.
    */
@@ -179,10 +176,6 @@ export interface IServerSettings {
    * Whether packages of indexes whose signature cannot be verified are listed.
    */
   allow_untrusted?: boolean;
-  /**
-   * Whether users may add repositories of their own (within the policy).
-   */
-  allow_user_repositories?: boolean;
   /**
    * The administrator's repository policy, which bounds `PUT repositories`.
    */
@@ -376,8 +369,8 @@ export function describeRequestError(
 export function getServerSettings(
   settings?: ServerConnection.ISettings,
   init: RequestInit = {}
-): Promise<IServerSettings> {
-  return requestAPI<IServerSettings>('settings', init, settings);
+): Promise<IServerInfo> {
+  return requestAPI<IServerInfo>('settings', init, settings);
 }
 
 /**
@@ -602,23 +595,6 @@ export namespace IJob {
      */
     message: string;
   }
-}
-
-/**
- * The states after which a job never changes again.
- */
-export const TERMINAL_JOB_STATES: ReadonlyArray<IJob.State> = [
-  'done',
-  'failed',
-  'cancelled',
-  'timed-out'
-];
-
-/**
- * Whether a job state is final.
- */
-export function isTerminalState(state: string): boolean {
-  return TERMINAL_JOB_STATES.indexOf(state as IJob.State) !== -1;
 }
 
 /**

@@ -4,7 +4,7 @@
 import { showErrorMessage } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import type { IServerSettings } from './api';
+import type { IServerInfo } from './api';
 
 // webpack resolves this require at build time; declared here (module scope)
 // so that the library needs no Node.js type definitions.
@@ -21,7 +21,7 @@ export const PACKAGE_VERSION: string = require('../package.json').version;
  * two sides then disagree on the REST API in ways that fail obscurely.
  */
 export async function checkServerVersion(
-  serverInfo: Promise<IServerSettings>,
+  serverInfo: Promise<IServerInfo>,
   trans: TranslationBundle
 ): Promise<void> {
   let version: string;

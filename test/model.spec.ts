@@ -600,7 +600,6 @@ describe('CatalogModel', () => {
         Promise.resolve({
           version: '0.1.0',
           demo_mode: true,
-          demo_message: 'sandbox',
           arch: 'aarch64',
           repositories: [],
           allow_remove: false

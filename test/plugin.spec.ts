@@ -63,7 +63,6 @@ function fakeServer(version: string): {
         body = {
           version,
           demo_mode: false,
-          demo_message: null,
           arch: 'x86_64',
           repositories: repositories.map(repository => repository.url),
           allow_remove: true

@@ -18,7 +18,7 @@ import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
 import catalogSchema from '../schema/catalog.json';
-import { IRepository, IRepositoryPolicy, IServerSettings } from '../src/api';
+import { IRepository, IRepositoryPolicy, IServerInfo } from '../src/api';
 import {
   checkRepositoryUrl,
   entriesFrom,
@@ -75,15 +75,13 @@ const OPEN: IRepositoryPolicy = {
 function serverInfo(
   policy: IRepositoryPolicy,
   inUse: string[] = policy.repositories
-): IServerSettings {
+): IServerInfo {
   return {
     version: '0.1.0',
     demo_mode: true,
-    demo_message: null,
     arch: 'x86_64',
     repositories: [...inUse],
     allow_remove: true,
-    allow_user_repositories: policy.allow_user_repositories,
     policy
   };
 }

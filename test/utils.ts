@@ -17,11 +17,11 @@ import {
   IPackageQuery,
   IRepository,
   IResolveReply,
-  IServerSettings,
-  isTerminalState,
+  IServerInfo,
   JobAction
 } from '../src/api';
 import { CatalogModel } from '../src/catalog/model';
+import { isActiveState } from '../src/jobs/model';
 
 /**
  * A promise with its resolve and reject functions.
@@ -201,11 +201,10 @@ export class TestModel extends CatalogModel {
   refreshHandler: () => Promise<IRepository[]> = () =>
     Promise.resolve(this.repositoriesList);
 
-  settingsHandler: () => Promise<IServerSettings> = () =>
+  settingsHandler: () => Promise<IServerInfo> = () =>
     Promise.resolve({
       version: '0.1.0',
       demo_mode: false,
-      demo_message: null,
       arch: 'x86_64',
       repositories: this.repositoriesList.map(repository => repository.url),
       allow_remove: true
@@ -234,7 +233,7 @@ export class TestModel extends CatalogModel {
     return this.refreshHandler();
   }
 
-  protected fetchServerSettings(): Promise<IServerSettings> {
+  protected fetchServerSettings(): Promise<IServerInfo> {
     return this.settingsHandler();
   }
 }
@@ -420,7 +419,7 @@ export class FakeJobServer {
     }
     const since = url.searchParams.get('since');
     const wait = url.searchParams.get('wait');
-    if (since !== null && wait !== null && !isTerminalState(job.state)) {
+    if (since !== null && wait !== null && isActiveState(job.state)) {
       await this._hold(job, Number(since), request.signal);
     }
     const offset = Number(url.searchParams.get('log_offset') ?? 0);

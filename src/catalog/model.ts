@@ -26,7 +26,7 @@ import {
   IPackageList,
   IPackageQuery,
   IRepository,
-  IServerSettings,
+  IServerInfo,
   listPackages,
   listRepositories,
   refreshRepositories
@@ -212,7 +212,7 @@ export class CatalogModel extends VDomModel {
   /**
    * The server's settings reply, or `null` until it has been fetched.
    */
-  get serverInfo(): IServerSettings | null {
+  get serverInfo(): IServerInfo | null {
     return this._serverInfo;
   }
 
@@ -513,7 +513,7 @@ export class CatalogModel extends VDomModel {
    *
    * @throws The request's error; `serverInfo` is left unchanged.
    */
-  async fetchServerInfo(): Promise<IServerSettings> {
+  async fetchServerInfo(): Promise<IServerInfo> {
     const info = await this.fetchServerSettings();
     if (!this.isDisposed) {
       this._serverInfo = info;
@@ -574,7 +574,7 @@ export class CatalogModel extends VDomModel {
   /**
    * Fetch the server's settings.
    */
-  protected fetchServerSettings(): Promise<IServerSettings> {
+  protected fetchServerSettings(): Promise<IServerInfo> {
     return getServerSettings(this.serverSettings);
   }
 
@@ -719,7 +719,7 @@ export class CatalogModel extends VDomModel {
   private _searchScheduled = false;
   private _searching = false;
   private _selected: string | null = null;
-  private _serverInfo: IServerSettings | null = null;
+  private _serverInfo: IServerInfo | null = null;
   private _total = 0;
   private _trans: TranslationBundle;
 }

@@ -25,25 +25,6 @@ import {
 } from './parse';
 
 /**
- * Where the server decided a requirement goes, as `POST resolve` answers.
- */
-export interface IRouting {
-  /**
-   * The requirement, as the token text sent to the server.
-   */
-  requirement: string;
-  /**
-   * `apk`: installed as an Alpine package, taken out of the command;
-   * `pip`: left in the command.
-   */
-  route: 'apk' | 'pip';
-  /**
-   * Why, in a few words for the user.
-   */
-  reason: string;
-}
-
-/**
  * Rewrite a cell so that pip no longer sees the requirements installed with
  * apk, and the kernel prints a summary first.
  *

@@ -17,7 +17,7 @@ import type {
 import type { ServerConnection } from '@jupyterlab/services';
 import type { CommandRegistry } from '@lumino/commands';
 
-import type { IServerSettings } from '../api';
+import type { IServerInfo } from '../api';
 import { RepositoriesField } from './field';
 import { RepositorySettingsModel } from './model';
 import { REPOSITORIES_SETTING } from './repositories';
@@ -42,7 +42,7 @@ export function setUpSettings(
   options: Omit<Parameters<typeof showRepositorySettings>[0], 'model'> & {
     serverSettings: ServerConnection.ISettings;
     registry: ISettingRegistry | null;
-    serverInfo: Promise<IServerSettings>;
+    serverInfo: Promise<IServerInfo>;
     onChange: (settings: ISettingRegistry.ISettings) => void;
   }
 ): void {
@@ -66,7 +66,7 @@ export function setUpSettings(
 export async function loadSettings(options: {
   registry: ISettingRegistry;
   pluginId: string;
-  serverInfo: Promise<IServerSettings>;
+  serverInfo: Promise<IServerInfo>;
   repositorySettings: RepositorySettingsModel;
   onChange: (settings: ISettingRegistry.ISettings) => void;
 }): Promise<void> {
