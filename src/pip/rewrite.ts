@@ -13,13 +13,11 @@
  * written over an emptied first command) shifts the rest by one.
  */
 
+import { cellBody, ILogicalLine, logicalLines } from './lines';
 import {
-  cellBody,
-  ILogicalLine,
   IParseResult,
   IPipCommand,
   IRequirementToken,
-  logicalLines,
   parseCell,
   sourceOf
 } from './parse';
