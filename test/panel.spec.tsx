@@ -349,7 +349,6 @@ describe('CatalogPanel', () => {
       Promise.resolve({
         version: '0.1.0',
         demo_mode: true,
-        demo_message: null,
         arch: 'x86_64',
         repositories: [],
         allow_remove: true
@@ -376,7 +375,6 @@ describe('CatalogPanel with jobs', () => {
       Promise.resolve({
         version: '0.1.0',
         demo_mode: false,
-        demo_message: null,
         arch: 'x86_64',
         repositories: [],
         allow_remove: allowRemove,

@@ -42,6 +42,7 @@ import {
 } from './kernels';
 
 const RESOLVE = /\/jupyterlab-apk\/resolve(\?.*)?$/;
+const JOBS = /\/jupyterlab-apk\/jobs(\?.*)?$/;
 const PANEL = '.jp-ApkPanel';
 const ENTRY = 'li.jp-ApkPanel-entry';
 // apk packages the tests install; removed (through the API) before and after each test.
@@ -116,18 +117,23 @@ function pipUninstall(names: string[]): void {
   }
 }
 
-/** Record the POST requests to `…/jupyterlab-apk/resolve` the page makes from now on. */
-function watchResolve(page: Page): Request[] {
+/** Record the POST requests to a path matching `pattern` the page makes from now on. */
+function watchPosts(page: Page, pattern: RegExp): Request[] {
   const seen: Request[] = [];
   page.on('request', request => {
     if (
       request.method() === 'POST' &&
-      RESOLVE.test(new URL(request.url()).pathname)
+      pattern.test(new URL(request.url()).pathname)
     ) {
       seen.push(request);
     }
   });
   return seen;
+}
+
+/** Record the POST requests to `…/jupyterlab-apk/resolve` the page makes from now on. */
+function watchResolve(page: Page): Request[] {
+  return watchPosts(page, RESOLVE);
 }
 
 /**
@@ -300,6 +306,7 @@ test.describe.serial('%pip install routed to apk', () => {
     const tabulate = await api<IPackage>(request, 'packages/py3-tabulate');
     expect(tabulate.installed_version).toBeNull();
     const resolves = watchResolve(page);
+    const jobPosts = watchPosts(page, JOBS);
     const executed = watchExecuteRequests(page);
 
     await openNotebook(page, tmpPath, 'pip-run-all.ipynb', [
@@ -328,12 +335,15 @@ test.describe.serial('%pip install routed to apk', () => {
     // pip was not asked for tabulate: apk took it off the command line.
     expect(pipPart).not.toMatch(/tabulate/i);
 
-    // One resolve for the two requirements; the kernel got the cell without tabulate.
+    // One request for the two requirements, which queued the install job too; the kernel
+    // got the cell without tabulate.
     expect(resolves).toHaveLength(1);
     expect(resolves[0].postDataJSON()).toMatchObject({
       requirements: ['tabulate', 'pipdemo'],
-      kernel: 'python3'
+      kernel: 'python3',
+      install: true
     });
+    expect(jobPosts).toHaveLength(0);
     const pipCell = executed.find(message => message.code.includes('pipdemo'));
     expect(pipCell?.code).toMatch(/^print\(".*"\)\n?%pip install pipdemo$/s);
 
