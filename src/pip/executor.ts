@@ -212,7 +212,10 @@ export class PipCellExecutor {
               'jupyterlab-apk: you may not install system packages on this server (%1); everything goes to pip.',
               reason
             )
-          : this._trans.__('jupyterlab-apk: %1; everything goes to pip.', reason)
+          : this._trans.__(
+              'jupyterlab-apk: %1; everything goes to pip.',
+              reason
+            )
       ]);
     }
     if (signal.aborted) {
