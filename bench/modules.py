@@ -25,6 +25,7 @@ ROOT_DIR = Path(__file__).resolve().parents[1]
 RESULTS = ROOT_DIR / "bench" / "results"
 V319 = ROOT_DIR / "tests" / "data" / "alpine" / "v3.19"
 KERNEL = KernelInfo(python="3.11", site_packages_visible=True)
+REPOS = ("main", "community")
 MODULES = ["sklearn", "yaml", "PIL", "bs4", "cv2", "torch", "tabulate", "numpy"]
 
 
@@ -33,10 +34,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     keys = load_keys(V319 / "keys")
+    indexes = {repo: (V319 / f"{repo}-x86_64-APKINDEX.tar.gz").read_bytes() for repo in REPOS}
     available = merge_repositories(
-        (repo, parse_index(open_index((V319 / f"{repo}-x86_64-APKINDEX.tar.gz").read_bytes(), keys).text))
-        for repo in ("main", "community")
-    )  # fmt: skip
+        (repo, parse_index(open_index(data, keys).text)) for repo, data in indexes.items()
+    )
     first, warm = [], []
     for _ in range(args.runs):
         catalog = Catalog(available)  # a new snapshot, as after an apk run

@@ -128,7 +128,8 @@ def locate(
 
 
 def _pip(module: str, pip: str, why: str) -> ModuleAnswer:
-    return ModuleAnswer(module, "pip", None, None, None, False, f"{module} → pip: {why}", pip, "none")
+    reason = f"{module} → pip: {why}"
+    return ModuleAnswer(module, "pip", None, None, None, False, reason, pip, "none")
 
 
 def _package(module: str, catalog: Catalog, series: str) -> CatalogEntry | str:

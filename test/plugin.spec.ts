@@ -213,6 +213,7 @@ describe('jupyterlab-apk:catalog', () => {
       'jupyterlab-apk:catalog',
       'jupyterlab-apk:console-cell-executor',
       'jupyterlab-apk:jobs',
+      'jupyterlab-apk:modules',
       'jupyterlab-apk:notebook-cell-executor'
     ]);
     expect(plugin('jupyterlab-apk:notebook-cell-executor').provides).toBe(

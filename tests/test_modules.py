@@ -15,12 +15,15 @@ V319 = ALPINE_DATA / "v3.19"
 KERNEL_311 = KernelInfo(python="3.11", site_packages_visible=True)
 KERNEL_312 = KernelInfo(python="3.12", site_packages_visible=True)
 VENV = KernelInfo(
-    python="3.11", site_packages_visible=False, reason="kernel in a venv without system site-packages"
+    python="3.11",
+    site_packages_visible=False,
+    reason="kernel in a venv without system site-packages",
 )
 
 
 def _records(name):
-    archive = open_index((V319 / f"{name}-x86_64-APKINDEX.tar.gz").read_bytes(), load_keys(V319 / "keys"))
+    data = (V319 / f"{name}-x86_64-APKINDEX.tar.gz").read_bytes()
+    archive = open_index(data, load_keys(V319 / "keys"))
     assert archive.trusted, archive.problem
     return parse_index(archive.text)
 
@@ -61,6 +64,9 @@ APK_CASES = [
     ("tabulate", "py3-tabulate"),
     # py3-aiohttp1 provides aiohttp too: the module's own package wins.
     ("aiohttp", "py3-aiohttp"),
+    # Provided under another package name: the provides say so.
+    ("Crypto", "py3-pycryptodome"),
+    ("zmq", "py3-pyzmq"),
 ]
 
 
@@ -83,8 +89,9 @@ def test_modules_shipped_by_an_apk(v319, module, package):
 
 @pytest.mark.parametrize(
     ("module", "pip"),
-    [("yaml", "pyyaml"), ("PIL", "pillow"), ("sklearn", "scikit-learn"), ("dateutil", "python-dateutil"),
-     ("pyparsing", "pyparsing"), ("serial", "pyserial"), ("bs4", "beautifulsoup4")],
+    [("yaml", "pyyaml"), ("PIL", "pillow"), ("sklearn", "scikit-learn"),
+     ("dateutil", "python-dateutil"), ("pyparsing", "pyparsing"), ("serial", "pyserial"),
+     ("bs4", "beautifulsoup4")],
 )  # fmt: skip
 def test_the_pip_name_is_the_resolvers(v319, module, pip):
     assert locate(module, v319, KERNEL_311).pip == pip
@@ -95,8 +102,10 @@ PIP_CASES = [
     ("torch", "no prebuilt package"),
     ("tabulate2", "no prebuilt package"),
     ("nosuchmodule_x", "no prebuilt package"),
-    # Subpackages never count, and a package that lists other modules is not a name match.
-    ("pyc", "no prebuilt package"),
+    # py3-tz exists, but lists its module, `pytz`: a package that lists others is no name match.
+    ("tz", "no prebuilt package"),
+    # A namespace package many distributions share: no package provides it as its own.
+    ("google", "no prebuilt package"),
 ]
 
 

@@ -221,8 +221,10 @@ export class ImportOffer extends VDomRenderer<ImportOfferModel> {
         {buttons.map(([label, onClick], index) => (
           <Button
             key={label}
-            className="jp-ApkImportOffer-button"
-            minimal={index === 0}
+            // The last button (… and Run Again) is the usual choice: styled as a dialog's accept.
+            className={`jp-ApkImportOffer-button jp-mod-styled ${
+              index === buttons.length - 1 ? 'jp-mod-accept' : 'jp-mod-reject'
+            }`}
             small
             disabled={working}
             onClick={onClick}

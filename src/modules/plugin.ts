@@ -23,11 +23,7 @@ import {
   NotebookPanel
 } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import {
-  ITranslator,
-  nullTranslator,
-  TranslationBundle
-} from '@jupyterlab/translation';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
 import { JobsModel } from '../jobs/model';
@@ -223,9 +219,7 @@ namespace Private {
   export function show(
     cell: CodeCell,
     answer: IModuleAnswer,
-    options: Omit<ImportOfferModel.IOptions, 'answer'> & {
-      trans: TranslationBundle;
-    }
+    options: Omit<ImportOfferModel.IOptions, 'answer'>
   ): void {
     if (!ImportOfferModel.isShown(answer)) {
       return;

@@ -24,6 +24,12 @@ import {
 } from './kernels';
 
 const OFFER = '.jp-ApkImportOffer';
+const SCREENSHOT = path.resolve(
+  __dirname,
+  '..',
+  'screenshots',
+  'import-offer.png'
+);
 const NOTEBOOK_CELLS = '.jp-NotebookPanel:visible .jp-Notebook .jp-Cell';
 const CONSOLE_CELLS =
   '.jp-ConsolePanel:visible .jp-CodeConsole-content .jp-Cell';
@@ -185,6 +191,9 @@ test.describe.serial('missing modules', () => {
       await expect(offer).toContainText(
         `No module named tabulate: the prebuilt package py3-tabulate ${tabulate.version} ships it`
       );
+      if (kind === 'notebook') {
+        await cell.screenshot({ path: SCREENSHOT });
+      }
       await offer
         .getByRole('button', { name: 'Install and Run Again' })
         .click();
