@@ -25,7 +25,7 @@ import pytest
 import yaml
 from traitlets.config.loader import PyFileConfigLoader
 
-from demo.apkrepo import PackageInfo, write_repository
+from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 from jupyterlab_apk.hub import declares_apk_scopes
 
 from .http_repo import RepoServer

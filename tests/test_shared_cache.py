@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from traitlets import TraitError
 
-from demo.apkrepo import write_repository
+from jupyterlab_apk.apkwriter import write_repository
 from jupyterlab_apk.extension import apk_options
 from jupyterlab_apk.installer import Installer
 from jupyterlab_apk.policy import ApkManager
