@@ -6,9 +6,10 @@
  * outcome and log, and a cancel button while they are unfinished.
  */
 
-import { Notification } from '@jupyterlab/apputils';
+import { Clipboard, Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
+  clearIcon,
   PanelWithToolbar,
   ReactWidget,
   refreshIcon,
@@ -18,6 +19,7 @@ import * as React from 'react';
 
 import { actionLabel, packagesLabel } from './dialog';
 import { isActiveState, JobDisplayState, JobsModel } from './model';
+import { jobOutcome } from './outcome';
 
 /**
  * CSS classes. Tests (jest and Galata) select on these: keep them stable.
@@ -33,6 +35,8 @@ const TIME_CLASS = 'jp-ApkJobs-time';
 const PROGRESS_CLASS = 'jp-ApkJobs-progress';
 const PROGRESS_BAR_CLASS = 'jp-ApkJobs-progressBar';
 const ERROR_CLASS = 'jp-ApkJobs-error';
+const WARNING_CLASS = 'jp-ApkJobs-warning';
+const COPY_LOG_CLASS = 'jp-ApkJobs-copyLog';
 const CHANGES_CLASS = 'jp-ApkJobs-changes';
 const ACTIONS_CLASS = 'jp-ApkJobs-actions';
 const TOGGLE_LOG_CLASS = 'jp-ApkJobs-toggleLog';
@@ -149,6 +153,7 @@ export class JobList extends ReactWidget {
                 });
               }}
               onReconnect={() => model.reconnect(entry.id)}
+              waiting={model.isWaiting(entry.id)}
               trans={trans}
             />
           ))}
@@ -194,6 +199,15 @@ export class JobsSection extends PanelWithToolbar {
     this.model = model;
     this._trans = trans;
     this.addClass(SECTION_CLASS);
+    this.toolbar.addItem(
+      'clear',
+      new ToolbarButton({
+        icon: clearIcon,
+        onClick: () => model.clearFinished(),
+        tooltip: trans.__('Clear the finished jobs from this list'),
+        label: trans.__('Clear finished')
+      })
+    );
     this.toolbar.addItem(
       'refresh',
       new ToolbarButton({
@@ -270,12 +284,17 @@ export function JobEntry(props: JobEntry.IProperties): JSX.Element {
     onToggleLog,
     onCancel,
     onReconnect,
+    waiting,
     trans
   } = props;
   const { job, state } = entry;
+  const warnings =
+    state === 'done' ? jobOutcome(job, trans).warnings : ([] as string[]);
+  // The badge: a job that did not do all it was asked is no plain "done".
+  const badge = warnings.length > 0 ? 'warning' : state;
   const active = isActiveState(state);
   const percent = Math.round(entry.progress * 100);
-  const classes = [JOB_CLASS, `jp-mod-${state}`];
+  const classes = [JOB_CLASS, `jp-mod-${badge}`];
   if (expanded) {
     classes.push(EXPANDED_MOD);
   }
@@ -302,8 +321,12 @@ export function JobEntry(props: JobEntry.IProperties): JSX.Element {
       aria-busy={active}
     >
       <div className={JOB_HEADER_CLASS}>
-        <span className={`${STATE_CLASS} jp-mod-${state}`}>
-          {Private.stateLabel(state, trans)}
+        <span className={`${STATE_CLASS} jp-mod-${badge}`}>
+          {warnings.length > 0
+            ? trans.__('warning')
+            : state === 'queued' && !waiting
+              ? trans.__('starting')
+              : Private.stateLabel(state, trans)}
         </span>
         <span
           className={TITLE_CLASS}
@@ -331,6 +354,11 @@ export function JobEntry(props: JobEntry.IProperties): JSX.Element {
         </div>
       )}
       {outcome && <div className={ERROR_CLASS}>{outcome}</div>}
+      {warnings.map(text => (
+        <div key={text} className={WARNING_CLASS}>
+          {text}
+        </div>
+      ))}
       {state === 'done' && job.installed.length > 0 && (
         <div className={CHANGES_CLASS}>
           {trans.__('Changed: %1', job.installed.join(', '))}
@@ -358,6 +386,14 @@ export function JobEntry(props: JobEntry.IProperties): JSX.Element {
             onClick={onReconnect}
           >
             {trans.__('Check again')}
+          </button>
+        )}
+        {expanded && job.log && (
+          <button
+            className={`${COPY_LOG_CLASS} jp-Button jp-mod-minimal`}
+            onClick={() => Clipboard.copyToSystem(job.log)}
+          >
+            {trans.__('Copy log')}
           </button>
         )}
       </div>
@@ -406,6 +442,10 @@ export namespace JobEntry {
      * Called to ask the server about an unknown job again.
      */
     onReconnect: () => void;
+    /**
+     * Whether the job, if queued, waits for another one.
+     */
+    waiting: boolean;
     /**
      * The translation bundle.
      */

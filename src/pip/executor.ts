@@ -38,6 +38,10 @@ export interface IInstallOutcome {
    * Seconds from the request to the end.
    */
   seconds: number;
+  /**
+   * The packages named that apk left as they were (already installed).
+   */
+  unchanged?: string[];
 }
 
 /**
@@ -220,6 +224,7 @@ export class PipCellExecutor {
     const packages = [...new Set(apk.map(decision => decision.package!))];
     let failure: string | null = null;
     let seconds = 0;
+    let unchanged = new Set<string>();
     if (packages.length) {
       if (!(await this._confirm(apk))) {
         failure = this._trans.__('you declined the apk install');
@@ -227,6 +232,7 @@ export class PipCellExecutor {
         try {
           const outcome = await this._router.install(packages, signal);
           seconds = outcome.seconds;
+          unchanged = new Set(outcome.unchanged ?? []);
           failure = outcome.ok ? null : (outcome.error ?? 'apk failed');
         } catch (error) {
           failure = Private.message(error);
@@ -240,6 +246,14 @@ export class PipCellExecutor {
     const summary = decisions.map((decision, index) => {
       if (decision.route === 'apk' && failure === null) {
         routed.add(tokens[index]);
+        if (unchanged.has(decision.package!)) {
+          return this._trans.__(
+            '%1 → apk: %2 %3 (already installed)',
+            decision.requirement,
+            decision.package!,
+            decision.version ?? ''
+          );
+        }
         return this._trans.__(
           '%1 → apk: %2 %3 (%4 s)',
           decision.requirement,

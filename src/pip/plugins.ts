@@ -25,6 +25,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { type IDecision, resolveRequirements } from '../api';
 import type { JobsModel } from '../jobs/model';
+import { jobChanges } from '../jobs/outcome';
 import { IApkJobs } from '../tokens';
 import { IInstallOutcome, IPipRouter, PipCellExecutor } from './executor';
 
@@ -85,7 +86,8 @@ class ServerPipRouter implements IPipRouter {
         error: ok
           ? undefined
           : (ended.job.error ?? ended.connectionError ?? ended.state),
-        seconds: (performance.now() - start) / 1000
+        seconds: (performance.now() - start) / 1000,
+        unchanged: ok ? jobChanges(ended.job).unchanged : []
       };
     } finally {
       signal.removeEventListener('abort', cancel);
