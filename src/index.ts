@@ -16,6 +16,7 @@ import {
   showErrorMessage
 } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { IFormRendererRegistry, refreshIcon } from '@jupyterlab/ui-components';
@@ -30,6 +31,7 @@ import { JobsModel } from './jobs/model';
 import { JobNotifier } from './jobs/notifications';
 import { JobsStatus } from './jobs/statusbar';
 import {
+  RefusalNotice,
   REPOSITORIES_SETTING,
   RepositoriesField,
   RepositorySettingsModel,
@@ -53,6 +55,11 @@ namespace CommandIDs {
 
   export const removePackages = 'apk:remove-packages';
 }
+
+/**
+ * Where the state database keeps the jobs list's "Clear finished" mark.
+ */
+const JOBS_CLEARED_KEY = 'jupyterlab-apk:jobs-cleared-before';
 
 /**
  * The settings editor's command (from `@jupyterlab/settingeditor-extension`).
@@ -183,20 +190,12 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
         void model.reload();
       }
     });
-    // A short prefix: notifications show 140 characters of the server's message;
-    // the sidebar and the settings editor show all of it.
-    repositorySettings.failed.connect((_, message) => {
-      Notification.error(trans.__('Repositories not applied: %1', message), {
-        autoClose: false,
-        actions: commands.hasCommand(OPEN_SETTINGS_COMMAND)
-          ? [
-              {
-                label: trans.__('Edit Settings'),
-                callback: () => void editSettings()
-              }
-            ]
-          : []
-      });
+    new RefusalNotice({
+      model: repositorySettings,
+      trans,
+      onEdit: commands.hasCommand(OPEN_SETTINGS_COMMAND)
+        ? () => void editSettings()
+        : undefined
     });
 
     commands.addCommand(CommandIDs.openCatalog, {
@@ -280,9 +279,6 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
                 packages,
                 confirmSingleInstall
               ),
-              installedVersion: name =>
-                model.packages.find(pkg => pkg.name === name)
-                  ?.installed_version ?? null,
               trans
             });
           }
@@ -383,11 +379,12 @@ const jobsPlugin: JupyterFrontEndPlugin<IApkJobs> = {
     'The queue of apk jobs: progress in notifications and in the status bar, and a notice when a kernel needs a restart.',
   autoStart: true,
   provides: IApkJobs,
-  optional: [IStatusBar, ITranslator],
+  optional: [IStatusBar, ITranslator, IStateDB],
   activate: (
     app: JupyterFrontEnd,
     statusBar: IStatusBar | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    state: IStateDB | null
   ): IApkJobs => {
     translator = translator ?? nullTranslator;
     const trans = translator.load('jupyterlab_apk');
@@ -416,6 +413,22 @@ const jobsPlugin: JupyterFrontEndPlugin<IApkJobs> = {
         rank: 100,
         isActive: () => jobs.hasActive,
         activeStateChanged: jobs.stateChanged
+      });
+    }
+    // "Clear finished" holds across reloads.
+    if (state) {
+      state
+        .fetch(JOBS_CLEARED_KEY)
+        .then(value => {
+          if (typeof value === 'string') {
+            jobs.clearedBefore = value;
+          }
+        })
+        .catch(reason =>
+          console.warn('Could not read the cleared jobs', reason)
+        );
+      jobs.cleared.connect((_, value) => {
+        void state.save(JOBS_CLEARED_KEY, value);
       });
     }
     // Jobs started before a reload (or in another tab) are still the server's.

@@ -381,7 +381,8 @@ describe('JobsModel', () => {
         packages: ['py3-old'],
         state: 'done'
       });
-      model = makeModel(server, { clearedBefore: old.created });
+      model = makeModel(server);
+      model.clearedBefore = old.created;
       await model.restore();
       expect(model.jobs).toHaveLength(0);
     });

@@ -120,10 +120,6 @@ export namespace runJob {
      */
     confirm: boolean;
     /**
-     * Unused: the removal's confirmation shows the server's dry run now.
-     */
-    installedVersion?: (name: string) => string | null;
-    /**
      * The translation bundle.
      */
     trans: TranslationBundle;

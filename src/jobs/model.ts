@@ -92,7 +92,6 @@ export class JobsModel extends VDomModel {
     this._pollWait = options.pollWait ?? POLL_WAIT;
     this._pollGrace = options.pollGrace ?? POLL_GRACE;
     this._retryDelays = options.retryDelays ?? RETRY_DELAYS;
-    this._clearedBefore = options.clearedBefore ?? '';
     const interval = options.watchInterval ?? WATCH_INTERVAL;
     this._watch =
       interval > 0
@@ -147,6 +146,12 @@ export class JobsModel extends VDomModel {
    */
   get clearedBefore(): string {
     return this._clearedBefore;
+  }
+  set clearedBefore(value: string) {
+    if (value !== this._clearedBefore) {
+      this._clearedBefore = value;
+      this.stateChanged.emit();
+    }
   }
 
   /**
@@ -707,7 +712,7 @@ export class JobsModel extends VDomModel {
   }
 
   private _cleared = new Signal<this, string>(this);
-  private _clearedBefore: string;
+  private _clearedBefore = '';
   private _entries = new Map<string, JobsModel.IEntry>();
   private _jobChanged = new Signal<this, JobsModel.IChange>(this);
   private _order: string[] = [];
@@ -758,10 +763,6 @@ export namespace JobsModel {
      * those started elsewhere, in milliseconds; 0 never. Defaults to 5000.
      */
     watchInterval?: number;
-    /**
-     * The `clearedBefore` remembered from an earlier session.
-     */
-    clearedBefore?: string;
   }
 
   /**
