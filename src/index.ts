@@ -57,6 +57,11 @@ namespace CommandIDs {
 }
 
 /**
+ * Where the state database keeps the heights of the sidebar's sections.
+ */
+const SECTION_SIZES_KEY = 'jupyterlab-apk:section-sizes';
+
+/**
  * Where the state database keeps the jobs list's "Clear finished" mark.
  */
 const JOBS_CLEARED_KEY = 'jupyterlab-apk:jobs-cleared-before';
@@ -115,7 +120,8 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
     ISettingRegistry,
     ITranslator,
     IApkJobs,
-    IFormRendererRegistry
+    IFormRendererRegistry,
+    IStateDB
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -124,7 +130,8 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null,
     jobs: IApkJobs | null,
-    formRegistry: IFormRendererRegistry | null
+    formRegistry: IFormRendererRegistry | null,
+    state: IStateDB | null
   ): void => {
     translator = translator ?? nullTranslator;
     const trans = translator.load('jupyterlab_apk');
@@ -156,6 +163,22 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
     });
     if (restorer) {
       restorer.add(panel, 'jupyterlab-apk-catalog');
+    }
+    // The sections' heights, as the user left them.
+    if (state) {
+      state
+        .fetch(SECTION_SIZES_KEY)
+        .then(value => {
+          if (Array.isArray(value) && value.every(v => typeof v === 'number')) {
+            panel.sectionSizes = value as number[];
+          }
+        })
+        .catch(reason =>
+          console.warn('Could not read the sidebar section sizes', reason)
+        );
+      panel.sectionSizesChanged.connect((_, sizes) => {
+        void state.save(SECTION_SIZES_KEY, sizes);
+      });
     }
     shell.add(panel, 'left', { rank: 1050, type: 'Prebuilt Packages' });
 

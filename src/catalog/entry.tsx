@@ -13,6 +13,7 @@ import { JobsModel } from '../jobs/model';
 import {
   ACTION_CLASS,
   ACTIVE_MOD,
+  BROKEN_BADGE_CLASS,
   CHECKED_MOD,
   ENTRY_ACTIONS_CLASS,
   ENTRY_CLASS,
@@ -47,7 +48,6 @@ export function PackageEntry(props: PackageEntry.IProperties): JSX.Element {
   const { pkg, active, selected, onClick, trans } = props;
   const job = props.job ?? null;
   const actions = props.actions ?? null;
-  const installed = pkg.installed_version !== null;
   const classes = [ENTRY_CLASS];
   if (job) {
     classes.push(INSTALLING_MOD);
@@ -75,30 +75,39 @@ export function PackageEntry(props: PackageEntry.IProperties): JSX.Element {
       data-installed-version={pkg.installed_version ?? undefined}
       role="option"
       aria-selected={selected}
+      aria-checked={actions ? actions.checked : undefined}
       aria-busy={job !== null}
       title={pkg.description}
       onClick={onClick}
     >
       <div className={ENTRY_HEADER_CLASS}>
         {actions && (
+          // The row is the control (one Tab stop, Space checks it): the
+          // checkbox only shows its state and takes mouse clicks.
           <input
             type="checkbox"
             className={SELECT_CLASS}
             checked={actions.checked}
-            disabled={installed && !actions.checked}
-            title={
-              installed
-                ? trans.__('%1 is installed', pkg.name)
-                : trans.__('Select %1 to install it with others', pkg.name)
-            }
-            aria-label={trans.__('Select %1', pkg.name)}
+            tabIndex={-1}
+            aria-hidden="true"
+            title={trans.__('Check %1 for a job on several packages', pkg.name)}
             onClick={Private.stopPropagation}
             onChange={event => actions.onCheck(event.currentTarget.checked)}
           />
         )}
-        <span className={ENTRY_NAME_CLASS}>{pkg.name}</span>
-        <span className={ENTRY_VERSION_CLASS}>{pkg.version}</span>
-        <span className={ENTRY_SIZE_CLASS} title={trans.__('Download size')}>
+        <span className={ENTRY_NAME_CLASS} title={pkg.name}>
+          {pkg.name}
+        </span>
+        <span
+          className={ENTRY_VERSION_CLASS}
+          title={trans.__('Version %1', pkg.version)}
+        >
+          {pkg.version}
+        </span>
+        <span
+          className={ENTRY_SIZE_CLASS}
+          title={trans.__('Download size %1', formatBytes(pkg.size))}
+        >
           {formatBytes(pkg.size)}
         </span>
       </div>
@@ -121,11 +130,24 @@ export function PackageEntry(props: PackageEntry.IProperties): JSX.Element {
               : trans.__('installed')}
           </span>
         )}
+        {pkg.broken && (
+          <span className={BROKEN_BADGE_CLASS} title={pkg.broken}>
+            {trans.__('broken')}
+          </span>
+        )}
         <span className={ENTRY_DESCRIPTION_CLASS}>{pkg.description}</span>
         {job ? (
           <EntryJob entry={job} trans={trans} />
         ) : (
-          actions && <EntryActions pkg={pkg} actions={actions} trans={trans} />
+          actions && (
+            <EntryActions
+              pkg={pkg}
+              allowRemove={actions.allowRemove}
+              onAction={actions.onAction}
+              inRow={true}
+              trans={trans}
+            />
+          )
         )}
       </div>
     </li>
@@ -202,15 +224,16 @@ export namespace PackageEntry {
 }
 
 /**
- * A row's buttons: Install when not installed, Upgrade when upgradable,
+ * A package's buttons: Install when not installed, Upgrade when upgradable,
  * Remove when installed and allowed.
+ *
+ * #### Notes
+ * In a row they are for the mouse only (out of the Tab order and hidden from
+ * screen readers, which get the same actions in the details view and the
+ * checked packages' toolbar): a list option holds no controls.
  */
-function EntryActions(props: {
-  pkg: IPackage;
-  actions: PackageEntry.IActions;
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { pkg, actions, trans } = props;
+export function EntryActions(props: EntryActions.IProperties): JSX.Element {
+  const { pkg, allowRemove, onAction, inRow, trans } = props;
   const installed = pkg.installed_version !== null;
   const button = (
     action: JobAction,
@@ -221,9 +244,11 @@ function EntryActions(props: {
     <button
       className={`${ACTION_CLASS} ${className}`}
       title={title}
+      tabIndex={inRow ? -1 : undefined}
+      aria-hidden={inRow ? 'true' : undefined}
       onClick={event => {
         event.stopPropagation();
-        actions.onAction(action);
+        onAction(action);
       }}
     >
       {label}
@@ -252,7 +277,7 @@ function EntryActions(props: {
           )
         )}
       {installed &&
-        actions.allowRemove &&
+        allowRemove &&
         button(
           'remove',
           REMOVE_CLASS,
@@ -264,9 +289,40 @@ function EntryActions(props: {
 }
 
 /**
+ * The namespace for `EntryActions` statics.
+ */
+export namespace EntryActions {
+  /**
+   * The properties of a package's buttons.
+   */
+  export interface IProperties {
+    /**
+     * The package.
+     */
+    pkg: IPackage;
+    /**
+     * Whether the administrator allows removals.
+     */
+    allowRemove: boolean;
+    /**
+     * Called with the job asked for.
+     */
+    onAction: (action: JobAction) => void;
+    /**
+     * Whether the buttons are in a list row (mouse only).
+     */
+    inRow: boolean;
+    /**
+     * The translation bundle.
+     */
+    trans: TranslationBundle;
+  }
+}
+
+/**
  * The progress of the job on a row's package.
  */
-function EntryJob(props: {
+export function EntryJob(props: {
   entry: JobsModel.IEntry;
   trans: TranslationBundle;
 }): JSX.Element {

@@ -9,6 +9,8 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { IRepository } from '../api';
+
 import { EMPTY_CLASS, LOADING_CLASS, REPOSITORIES_CLASS } from './classes';
 import { ErrorMessage } from './error';
 import { CatalogModel } from './model';
@@ -68,12 +70,12 @@ export class RepositoryList extends ReactWidget {
           model.repositories.length === 0 && (
             <div className={EMPTY_CLASS} role="status">
               {trans.__(
-                'No repositories are configured. An administrator sets them with c.ApkManager.repositories.'
+                'No repositories are configured: add one in the settings, or ask your administrator.'
               )}
             </div>
           )}
         <ul>
-          {model.repositories.map(repository => (
+          {Private.problemsFirst(model.repositories).map(repository => (
             <RepositoryEntry
               key={repository.url}
               repository={repository}
@@ -104,5 +106,22 @@ export namespace RepositoryList {
      * The translation bundle.
      */
     trans: TranslationBundle;
+  }
+}
+
+/**
+ * Module-private helpers.
+ */
+namespace Private {
+  /**
+   * The repositories with problems first, each group in apk's order.
+   */
+  export function problemsFirst(
+    repositories: ReadonlyArray<IRepository>
+  ): IRepository[] {
+    return [
+      ...repositories.filter(repository => repository.status !== 'ok'),
+      ...repositories.filter(repository => repository.status === 'ok')
+    ];
   }
 }

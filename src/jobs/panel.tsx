@@ -46,7 +46,14 @@ const LOG_CLASS = 'jp-ApkJobs-log';
 const EMPTY_CLASS = 'jp-ApkJobs-empty';
 const LOADING_CLASS = 'jp-ApkJobs-loading';
 
+const SHOW_ALL_CLASS = 'jp-ApkJobs-showAll';
+
 const EXPANDED_MOD = 'jp-mod-expanded';
+
+/**
+ * How many jobs the list shows until the user asks for all of them.
+ */
+const RECENT_JOBS = 5;
 const INDETERMINATE_MOD = 'jp-mod-indeterminate';
 
 /**
@@ -110,7 +117,13 @@ export class JobList extends ReactWidget {
   protected render(): JSX.Element {
     const { model } = this;
     const trans = this._trans;
-    const jobs = model.jobs;
+    const all = model.jobs;
+    // The recent jobs, and every unfinished one.
+    const jobs = this._showAll
+      ? all
+      : all.filter(
+          (entry, index) => index < RECENT_JOBS || isActiveState(entry.state)
+        );
     return (
       <>
         {model.isRestoring && jobs.length === 0 && (
@@ -158,10 +171,22 @@ export class JobList extends ReactWidget {
             />
           ))}
         </ul>
+        {jobs.length < all.length && (
+          <button
+            className={`${SHOW_ALL_CLASS} jp-Button jp-mod-minimal`}
+            onClick={() => {
+              this._showAll = true;
+              this.update();
+            }}
+          >
+            {trans.__('Show all %1 jobs', all.length)}
+          </button>
+        )}
       </>
     );
   }
 
+  private _showAll = false;
   private _expanded = new Set<string>();
   private _logErrors = new Map<string, string>();
   private _trans: TranslationBundle;
