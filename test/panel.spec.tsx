@@ -499,7 +499,7 @@ describe('CatalogPanel with jobs', () => {
     await open();
     // pkg-001: not installed; pkg-005: installed; pkg-010: installed and upgradable.
     const buttons = (name: string) =>
-      Array.from(row(name).querySelectorAll('button.jp-ApkPanel-action')).map(
+      Array.from(row(name).querySelectorAll('.jp-ApkPanel-action')).map(
         button => button.classList[1]
       );
     expect(buttons('pkg-001')).toEqual(['jp-ApkPanel-install']);
@@ -520,9 +520,7 @@ describe('CatalogPanel with jobs', () => {
     row('pkg-010')
       .querySelector<HTMLButtonElement>('.jp-ApkPanel-upgrade')!
       .click();
-    row('pkg-001')
-      .querySelector<HTMLButtonElement>('.jp-ApkPanel-install')!
-      .click();
+    row('pkg-001').querySelector<HTMLElement>('.jp-ApkPanel-install')!.click();
     expect(actions).toEqual([
       ['upgrade', ['pkg-010']],
       ['install', ['pkg-001']]
@@ -541,9 +539,9 @@ describe('CatalogPanel with jobs', () => {
     await open();
     expect(panel.node.querySelector('.jp-ApkPanel-installSelected')).toBeNull();
     const check = (name: string) =>
-      row(name).querySelector<HTMLInputElement>('input.jp-ApkPanel-select')!;
-    // The checkbox shows the row's state: the row is the control.
-    expect(check('pkg-001').tabIndex).toBe(-1);
+      row(name).querySelector<HTMLElement>('.jp-ApkPanel-select')!;
+    // The box shows the row's state: the row is the control, and holds none.
+    expect(row('pkg-001').querySelector('input, button')).toBeNull();
     expect(row('pkg-001').getAttribute('aria-checked')).toBe('false');
     check('pkg-001').click();
     check('pkg-002').click();
@@ -569,7 +567,7 @@ describe('CatalogPanel with jobs', () => {
     await waitFor(
       () => panel.node.querySelector('.jp-ApkPanel-installSelected') === null
     );
-    expect(check('pkg-001').checked).toBe(false);
+    expect(row('pkg-001').getAttribute('aria-checked')).toBe('false');
   });
 
   it('upgrades and removes the checked installed packages, each action on those it applies to', async () => {
@@ -584,12 +582,8 @@ describe('CatalogPanel with jobs', () => {
     await waitFor(() => row('pkg-005').classList.contains('jp-mod-active'));
     key(list, ' ');
     await waitFor(() => model.checked.includes('pkg-005'));
-    row('pkg-010')
-      .querySelector<HTMLInputElement>('input.jp-ApkPanel-select')!
-      .click();
-    row('pkg-001')
-      .querySelector<HTMLInputElement>('input.jp-ApkPanel-select')!
-      .click();
+    row('pkg-010').querySelector<HTMLElement>('.jp-ApkPanel-select')!.click();
+    row('pkg-001').querySelector<HTMLElement>('.jp-ApkPanel-select')!.click();
     await waitFor(
       () => panel.node.querySelector('.jp-ApkPanel-removeSelected') !== null
     );
@@ -609,9 +603,7 @@ describe('CatalogPanel with jobs', () => {
   it('keeps the rows checked when the job is declined', async () => {
     await open();
     declined = true;
-    row('pkg-001')
-      .querySelector<HTMLInputElement>('input.jp-ApkPanel-select')!
-      .click();
+    row('pkg-001').querySelector<HTMLElement>('.jp-ApkPanel-select')!.click();
     await waitFor(
       () => panel.node.querySelector('.jp-ApkPanel-installSelected') !== null
     );

@@ -6,6 +6,7 @@
  */
 
 import { TranslationBundle } from '@jupyterlab/translation';
+import { checkIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IPackage, JobAction } from '../api';
@@ -82,18 +83,20 @@ export function PackageEntry(props: PackageEntry.IProperties): JSX.Element {
     >
       <div className={ENTRY_HEADER_CLASS}>
         {actions && (
-          // The row is the control (one Tab stop, Space checks it): the
-          // checkbox only shows its state and takes mouse clicks.
-          <input
-            type="checkbox"
-            className={SELECT_CLASS}
-            checked={actions.checked}
-            tabIndex={-1}
-            aria-hidden="true"
+          // The row is the control (one Tab stop, Space checks it, the option
+          // carries aria-checked): this box only shows it and takes clicks.
+          <span
+            className={`${SELECT_CLASS}${actions.checked ? ` ${CHECKED_MOD}` : ''}`}
             title={trans.__('Check %1 for a job on several packages', pkg.name)}
-            onClick={Private.stopPropagation}
-            onChange={event => actions.onCheck(event.currentTarget.checked)}
-          />
+            onClick={event => {
+              event.stopPropagation();
+              actions.onCheck(!actions.checked);
+            }}
+          >
+            {actions.checked && (
+              <checkIcon.react tag="span" elementSize="small" />
+            )}
+          </span>
         )}
         <span className={ENTRY_NAME_CLASS} title={pkg.name}>
           {pkg.name}
@@ -228,9 +231,9 @@ export namespace PackageEntry {
  * Remove when installed and allowed.
  *
  * #### Notes
- * In a row they are for the mouse only (out of the Tab order and hidden from
- * screen readers, which get the same actions in the details view and the
- * checked packages' toolbar): a list option holds no controls.
+ * In a row they are for the mouse only: a list option holds no controls.
+ * The keyboard and screen readers get the same actions in the details view
+ * (Enter on a row) and in the checked packages' toolbar (Space on a row).
  */
 export function EntryActions(props: EntryActions.IProperties): JSX.Element {
   const { pkg, allowRemove, onAction, inRow, trans } = props;
@@ -240,20 +243,30 @@ export function EntryActions(props: EntryActions.IProperties): JSX.Element {
     className: string,
     label: string,
     title: string
-  ) => (
-    <button
-      className={`${ACTION_CLASS} ${className}`}
-      title={title}
-      tabIndex={inRow ? -1 : undefined}
-      aria-hidden={inRow ? 'true' : undefined}
-      onClick={event => {
-        event.stopPropagation();
-        onAction(action);
-      }}
-    >
-      {label}
-    </button>
-  );
+  ) => {
+    const onClick = (event: React.MouseEvent) => {
+      event.stopPropagation();
+      onAction(action);
+    };
+    // In a row, not a control at all: a list option holds none.
+    return inRow ? (
+      <span
+        className={`${ACTION_CLASS} ${className}`}
+        title={title}
+        onClick={onClick}
+      >
+        {label}
+      </span>
+    ) : (
+      <button
+        className={`${ACTION_CLASS} ${className}`}
+        title={title}
+        onClick={onClick}
+      >
+        {label}
+      </button>
+    );
+  };
   return (
     <span className={ENTRY_ACTIONS_CLASS}>
       {!installed &&
@@ -368,16 +381,4 @@ export function EntryJob(props: {
       <span className={JOB_STATE_CLASS}>{label}</span>
     </span>
   );
-}
-
-/**
- * Module-private helpers.
- */
-namespace Private {
-  /**
-   * Keep a click on a control inside a row from selecting the row.
-   */
-  export function stopPropagation(event: React.SyntheticEvent): void {
-    event.stopPropagation();
-  }
 }
