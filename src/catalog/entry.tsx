@@ -87,6 +87,7 @@ export function PackageEntry(props: PackageEntry.IProperties): JSX.Element {
           // carries aria-checked): this box only shows it and takes clicks.
           <span
             className={`${SELECT_CLASS}${actions.checked ? ` ${CHECKED_MOD}` : ''}`}
+            aria-hidden="true"
             title={trans.__('Check %1 for a job on several packages', pkg.name)}
             onClick={event => {
               event.stopPropagation();
@@ -253,6 +254,7 @@ export function EntryActions(props: EntryActions.IProperties): JSX.Element {
       <span
         className={`${ACTION_CLASS} ${className}`}
         title={title}
+        aria-hidden="true"
         onClick={onClick}
       >
         {label}

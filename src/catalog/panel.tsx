@@ -233,6 +233,8 @@ export class CatalogPanel extends SidePanel {
     const accordion = this.content as AccordionPanel;
     if (hasProblem && !this._hadProblem && index >= 0) {
       accordion.expand(index);
+      // Room for the problem's explanation.
+      this.sectionSizes = this.jobsSection ? [6, 2.5, 1.5] : [6, 2.5];
     } else if (
       !hasProblem &&
       !this._collapsedOnce &&

@@ -203,7 +203,16 @@ test.describe.serial('The sidebar as a user meets it', () => {
   }) => {
     let release!: () => void;
     const held = new Promise<void>(resolve => (release = resolve));
-    await page.route(/\/jupyterlab-apk\/packages\?/, async route => {
+    let fail = false;
+    await page.route('**/jupyterlab-apk/packages?**', async route => {
+      if (fail) {
+        await route.fulfill({
+          status: 500,
+          contentType: 'application/json',
+          body: JSON.stringify({ message: 'the catalog could not be read' })
+        });
+        return;
+      }
       await held;
       await route.continue();
     });
@@ -214,22 +223,15 @@ test.describe.serial('The sidebar as a user meets it', () => {
     await expect(count).toHaveText('');
     release();
     await expect(count).toHaveText(/^\d+ packages?$/);
-    await page.unroute(/\/jupyterlab-apk\/packages\?/);
 
-    await page.route(/\/jupyterlab-apk\/packages\?/, route =>
-      route.fulfill({
-        status: 500,
-        contentType: 'application/json',
-        body: JSON.stringify({ message: 'the catalog could not be read' })
-      })
-    );
+    fail = true;
     await panel.locator('.jp-ApkPanel-search input').fill('zzz');
     await expect(panel.locator('.jp-ApkPanel-error')).toContainText(
       'the catalog could not be read'
     );
     await expect(count).toHaveText('');
     expect(await brokenButtons(panel)).toEqual([]);
-    await page.unroute(/\/jupyterlab-apk\/packages\?/);
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
   });
 
   test('details fill the section, with a back button and the actions in the header', async ({
@@ -302,14 +304,23 @@ test.describe.serial('The sidebar as a user meets it', () => {
     await shootSidebar(page, panel, 'removal-warning-440-light.png');
 
     // "Clear finished" empties the list, and it stays cleared after a reload.
+    // The section's toolbar sits in its accordion title.
+    const saved = page.waitForRequest(
+      request =>
+        request.url().includes('/api/workspaces') && request.method() === 'PUT'
+    );
     await panel
-      .locator('.jp-ApkJobs-section')
-      .getByRole('button', { name: /Clear finished/ })
+      .locator('.jp-ToolbarButtonComponent[aria-label="Clear finished"]')
       .click();
     await expect(panel.locator(JOB)).toHaveCount(0);
+    await saved;
     await page.reload();
-    const again = await openSidebar(page);
-    await expect(again.locator('.jp-ApkJobs-empty')).toBeVisible();
+    // Restored open by the layout restorer.
+    const again = page.locator(PANEL);
+    await expect(again).toBeVisible({ timeout: 30000 });
+    await expect(again.locator('.jp-ApkJobs-empty')).toBeVisible({
+      timeout: 20000
+    });
     await expect(again.locator(JOB)).toHaveCount(0);
   });
 
