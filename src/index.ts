@@ -216,9 +216,8 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
     new RefusalNotice({
       model: repositorySettings,
       trans,
-      onEdit: commands.hasCommand(OPEN_SETTINGS_COMMAND)
-        ? () => void editSettings()
-        : undefined
+      onEdit: () => void editSettings(),
+      canEdit: () => commands.hasCommand(OPEN_SETTINGS_COMMAND)
     });
 
     commands.addCommand(CommandIDs.openCatalog, {

@@ -24,6 +24,7 @@ export class RefusalNotice implements IDisposable {
     this.model = options.model;
     this._trans = options.trans;
     this._onEdit = options.onEdit ?? null;
+    this._canEdit = options.canEdit ?? (() => true);
     this.model.failed.connect(this._onFailed, this);
     this.model.stateChanged.connect(this._onStateChanged, this);
   }
@@ -64,9 +65,10 @@ export class RefusalNotice implements IDisposable {
     // A short prefix: notifications show 140 characters of the server's message;
     // the sidebar and the settings editor show all of it.
     const text = trans.__('Repositories not applied: %1', message);
-    const actions: Notification.IAction[] = this._onEdit
-      ? [{ label: trans.__('Edit Settings'), callback: this._onEdit }]
-      : [];
+    const actions: Notification.IAction[] =
+      this._onEdit && this._canEdit()
+        ? [{ label: trans.__('Edit Settings'), callback: this._onEdit }]
+        : [];
     if (this._id !== null && Notification.manager.has(this._id)) {
       Notification.update({
         id: this._id,
@@ -87,6 +89,7 @@ export class RefusalNotice implements IDisposable {
     }
   }
 
+  private _canEdit: () => boolean;
   private _id: string | null = null;
   private _isDisposed = false;
   private _onEdit: (() => void) | null;
@@ -113,5 +116,10 @@ export namespace RefusalNotice {
      * Called by the notification's "Edit Settings" action; without it, no action.
      */
     onEdit?: () => void;
+    /**
+     * Whether "Edit Settings" can be offered now (the settings editor's
+     * command may be registered after this plugin); defaults to always.
+     */
+    canEdit?: () => boolean;
   }
 }

@@ -362,6 +362,40 @@ test.describe.serial('The sidebar as a user meets it', () => {
     ).toBeVisible({ timeout: 30000 });
   });
 
+  test('the restart notice restarts the kernel that imported a removed package', async ({
+    page,
+    request
+  }) => {
+    const done = await runJob(request, 'install', [NEEDS]);
+    expect(done.state, done.error ?? '').toBe('done');
+    await page.notebook.createNew('restart.ipynb');
+    await page.notebook.setCell(0, 'code', 'import prettytable');
+    await page.notebook.runCell(0, true);
+    const kernelId = await page.evaluate(
+      () =>
+        (window.jupyterapp.shell.currentWidget as any).sessionContext.session
+          .kernel.id as string
+    );
+    const panel = await openSidebar(page);
+    const row = await packageRow(panel, NEEDS);
+    await row.locator('.jp-ApkPanel-remove').click();
+    const dialog = page.locator(DIALOG);
+    await expect(dialog.locator('button.jp-mod-warn')).toBeVisible({
+      timeout: 30000
+    });
+    await dialog.locator('button.jp-mod-warn').click();
+    const notice = toast(page, 'warning', /Restart the kernel of restart\.ipynb/);
+    await expect(notice).toBeVisible({ timeout: 30000 });
+    const restarts = page.waitForRequest(
+      r =>
+        r.method() === 'POST' &&
+        r.url().includes(`/api/kernels/${kernelId}/restart`)
+    );
+    await notice.getByRole('button', { name: 'Restart kernel' }).click();
+    await restarts;
+    await expect(notice).toHaveCount(0);
+  });
+
   test('the sort menu orders by size', async ({ page, request }) => {
     const panel = await openSidebar(page);
     await panel.locator('select.jp-ApkPanel-filter').selectOption('all');
