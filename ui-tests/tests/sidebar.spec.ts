@@ -384,7 +384,7 @@ test.describe.serial('The sidebar as a user meets it', () => {
       timeout: 30000
     });
     await dialog.locator('button.jp-mod-warn').click();
-    const notice = toast(page, 'warning', /Restart the kernel of restart\.ipynb/);
+    const notice = toast(page, 'warning', /Restart the kernel of .*\.ipynb/);
     await expect(notice).toBeVisible({ timeout: 30000 });
     const restarts = page.waitForRequest(
       r =>
