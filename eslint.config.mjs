@@ -75,6 +75,7 @@ export default tseslint.config(
             './catalog/*',
             './jobs/*',
             './settings/*',
+            './statedb',
             './executor',
             './router'
           ]

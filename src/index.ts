@@ -12,6 +12,7 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { IFormRendererRegistry } from '@jupyterlab/ui-components';
@@ -30,6 +31,7 @@ import { JobsStatus } from './jobs/statusbar';
 import { importOfferPlugin } from './modules/plugin';
 import { consoleExecutorPlugin, notebookExecutorPlugin } from './pip/plugins';
 import { setUpSettings } from './settings/plugin';
+import { rememberClearedJobs, rememberSectionSizes } from './statedb';
 import { IApkJobs } from './tokens';
 import { checkServerVersion } from './version';
 
@@ -52,7 +54,8 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
     ISettingRegistry,
     ITranslator,
     IApkJobs,
-    IFormRendererRegistry
+    IFormRendererRegistry,
+    IStateDB
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -61,7 +64,8 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null,
     jobs: IApkJobs | null,
-    formRegistry: IFormRendererRegistry | null
+    formRegistry: IFormRendererRegistry | null,
+    state: IStateDB | null
   ): void => {
     translator = translator ?? nullTranslator;
     const trans = translator.load('jupyterlab_apk');
@@ -71,6 +75,9 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
     const onAction = jobs ? jobActionHandler(commands) : null;
     const panel = new CatalogPanel({ model, translator, jobs, onAction });
     restorer?.add(panel, 'jupyterlab-apk-catalog');
+    if (state) {
+      rememberSectionSizes(panel, state);
+    }
     app.shell.add(panel, 'left', { rank: 1050, type: 'Prebuilt Packages' });
     addCatalogCommands({ app, model, panelId: panel.id, palette, trans });
     let confirmSingleInstall = true;
@@ -118,11 +125,12 @@ const jobsPlugin: JupyterFrontEndPlugin<IApkJobs> = {
     'The queue of apk jobs: progress in notifications and in the status bar, and a notice when a kernel needs a restart.',
   autoStart: true,
   provides: IApkJobs,
-  optional: [IStatusBar, ITranslator],
+  optional: [IStatusBar, ITranslator, IStateDB],
   activate: (
     app: JupyterFrontEnd,
     statusBar: IStatusBar | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    state: IStateDB | null
   ): IApkJobs => {
     translator = translator ?? nullTranslator;
     const trans = translator.load('jupyterlab_apk');
@@ -152,6 +160,9 @@ const jobsPlugin: JupyterFrontEndPlugin<IApkJobs> = {
         isActive: () => jobs.hasActive,
         activeStateChanged: jobs.stateChanged
       });
+    }
+    if (state) {
+      rememberClearedJobs(jobs, state);
     }
     // Jobs started before a reload (or in another tab) are still the server's.
     void jobs.restore();

@@ -12,7 +12,6 @@ import {
   isDestructive,
   packagesLabel,
   PlanTable,
-  removalPlan,
   showLogDialog,
   showPlanDialog
 } from '../src/jobs/dialog';
@@ -38,6 +37,17 @@ const PLAN: IJobPlan = {
   ],
   download_size: 321660,
   installed_size: 1846662
+};
+
+/**
+ * A removal's plan, as the server's dry run gives it.
+ */
+const REMOVAL: IJobPlan = {
+  steps: [
+    { action: 'remove', name: 'py3-a', version: '1.0-r0', old_version: null }
+  ],
+  download_size: 0,
+  installed_size: 0
 };
 
 /**
@@ -102,7 +112,7 @@ describe('PlanTable', () => {
   });
 
   it('shows a removal without sizes, with its note', async () => {
-    const plan = removalPlan([{ name: 'py3-a', version: '1.0-r0' }]);
+    const plan = REMOVAL;
     expect(isDestructive(plan)).toBe(true);
     expect(isDestructive(PLAN)).toBe(false);
     const node = await render(
@@ -173,7 +183,7 @@ describe('showPlanDialog', () => {
     const result = showPlanDialog({
       action: 'remove',
       packages: ['py3-a'],
-      plan: removalPlan([{ name: 'py3-a', version: '1.0-r0' }]),
+      plan: REMOVAL,
       trans
     });
     const dialog = await dialogNode();

@@ -307,6 +307,100 @@ describe('JobsModel', () => {
     });
   });
 
+  describe('watching', () => {
+    beforeEach(() => {
+      // jsdom counts as a hidden page, where the watch stands by.
+      Object.defineProperty(document, 'hidden', {
+        configurable: true,
+        get: () => false
+      });
+    });
+
+    afterEach(() => {
+      delete (document as any).hidden;
+    });
+
+    it('finds and follows a job started elsewhere without a refresh', async () => {
+      model = makeModel(server, { watchInterval: 20 });
+      const changes = record(model);
+      await model.restore();
+      expect(model.jobs).toHaveLength(0);
+      // Another tab, a %pip cell or the REST API submits a job.
+      const other = server.add({ action: 'install', packages: ['py3-b'] });
+      await waitFor(() => model.get(other.id) !== undefined);
+      await waitFor(() => server.isHolding(other.id));
+      server.update(other.id, { state: 'done', installed: ['py3-b-1.0-r0'] });
+      await waitFor(() => model.get(other.id)!.state === 'done');
+      expect(changes).toEqual(['added:queued', 'ended:done']);
+    });
+
+    it('never watches before restore, nor with an interval of 0', async () => {
+      model = makeModel(server, { watchInterval: 20 });
+      await sleep(80);
+      expect(server.requests).toHaveLength(0);
+      model.dispose();
+      model = makeModel(server, { watchInterval: 0 });
+      await model.restore();
+      await sleep(80);
+      expect(server.requests).toHaveLength(1);
+    });
+  });
+
+  describe('#clearFinished', () => {
+    it('hides the finished jobs, keeps the unfinished ones, and tells the mark', async () => {
+      server.add({
+        action: 'install',
+        packages: ['py3-old'],
+        state: 'done'
+      });
+      const running = server.add({
+        action: 'install',
+        packages: ['py3-running'],
+        state: 'running'
+      });
+      model = makeModel(server);
+      await model.restore();
+      expect(model.hasFinished).toBe(true);
+      const marks: string[] = [];
+      model.cleared.connect((_, mark) => marks.push(mark));
+      model.clearFinished();
+      expect(model.jobs.map(entry => entry.id)).toEqual([running.id]);
+      expect(model.hasFinished).toBe(false);
+      expect(marks).toEqual([running.created]);
+      // Once it finishes, it is hidden too; a newer job is shown.
+      await waitFor(() => server.isHolding(running.id));
+      server.update(running.id, { state: 'done' });
+      await waitFor(() => model.jobs.length === 0);
+      const { id } = await model.submit('install', ['py3-new']);
+      expect(model.jobs.map(entry => entry.id)).toEqual([id]);
+    });
+
+    it('starts from a mark remembered earlier', async () => {
+      const old = server.add({
+        action: 'install',
+        packages: ['py3-old'],
+        state: 'done'
+      });
+      model = makeModel(server);
+      model.clearedBefore = old.created;
+      await model.restore();
+      expect(model.jobs).toHaveLength(0);
+    });
+  });
+
+  describe('#isWaiting', () => {
+    it('counts a queued job as waiting only behind another job', async () => {
+      model = makeModel(server);
+      const first = await model.submit('install', ['py3-a']);
+      expect(model.isWaiting(first.id)).toBe(false);
+      const second = await model.submit('install', ['py3-b']);
+      expect(model.isWaiting(second.id)).toBe(true);
+      await waitFor(() => server.isHolding(first.id));
+      server.update(first.id, { state: 'cancelled' });
+      await waitFor(() => !model.isWaiting(second.id));
+    });
+  });
+
   describe('#cancel', () => {
     it('cancels a queued job, which then ends', async () => {
       model = makeModel(server);
@@ -367,14 +461,6 @@ describe('JobsModel', () => {
       expect(entry.state).toBe('done');
       expect(entry.job.plan).toEqual(plan);
       expect(model.activeJobFor('py3-a')).toBeNull();
-    });
-
-    it('never sends a removal preview', async () => {
-      model = makeModel(server);
-      await expect(model.preview('remove', ['py3-a'])).rejects.toThrow();
-      expect(server.requests).toHaveLength(0);
-      expect(JobsModel.canPreview('remove')).toBe(false);
-      expect(JobsModel.canPreview('install')).toBe(true);
     });
   });
 

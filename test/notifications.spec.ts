@@ -85,6 +85,7 @@ function fakeServiceManager(
     content: KernelMessage.IExecuteRequestMsg['content'];
   }[] = [];
   const disposed: string[] = [];
+  const restarted: string[] = [];
   const models = sessions.map(
     (session, index) =>
       ({
@@ -124,11 +125,15 @@ function fakeServiceManager(
                 : Promise.resolve({ content: answer })
           };
         },
+        restart: () => {
+          restarted.push(model.id);
+          return Promise.resolve();
+        },
         dispose: () => disposed.push(model.id)
       })
     }
   } as unknown as ServiceManager.IManager;
-  return { manager, requests, disposed };
+  return { manager, requests, disposed, restarted };
 }
 
 describe('changedPackages', () => {
@@ -222,7 +227,12 @@ describe('kernelsUsing', () => {
     );
     const uses = await kernelsUsing(manager, ['tabulate']);
     expect(uses).toEqual([
-      { name: 'a.ipynb', path: 'work/a.ipynb', modules: ['tabulate'] }
+      {
+        name: 'a.ipynb',
+        path: 'work/a.ipynb',
+        modules: ['tabulate'],
+        kernel: { id: 'k1', name: 'python3' }
+      }
     ]);
     expect(requests.map(request => request.kernel)).toEqual(['k1', 'k2']);
     const content = requests[0].content;
@@ -242,7 +252,12 @@ describe('kernelsUsing', () => {
     );
     const uses = await kernelsUsing(manager, ['tabulate'], 20);
     expect(uses).toEqual([
-      { name: 'busy.ipynb', path: 'work/busy.ipynb', modules: null }
+      {
+        name: 'busy.ipynb',
+        path: 'work/busy.ipynb',
+        modules: null,
+        kernel: { id: 'k1', name: 'python3' }
+      }
     ]);
     expect(disposed).toEqual(['k1']);
   });
@@ -298,7 +313,7 @@ describe('JobNotifier', () => {
     await waitFor(() => server.isHolding(id));
     server.update(
       id,
-      { state: 'done', progress: 1 },
+      { state: 'done', progress: 1, installed: ['py3-tabulate-0.10.0-r0'] },
       'OK: 1 MiB in 1 packages\n'
     );
     await waitFor(() => notification(id).type === 'success');
@@ -314,6 +329,79 @@ describe('JobNotifier', () => {
       (
         document.querySelector('.jp-Dialog .jp-ApkJobs-log')?.textContent ?? ''
       ).includes('OK: 1 MiB')
+    );
+  });
+
+  it('names the dependencies a job installed too', async () => {
+    notifier = new JobNotifier({ model, trans });
+    const { id } = await model.submit('install', ['py3-prettytable']);
+    await waitFor(() => server.isHolding(id));
+    server.update(id, {
+      state: 'done',
+      installed: ['py3-prettytable-3.17.0-r0', 'py3-wcwidth-0.2.13-r1']
+    });
+    await waitFor(() => notification(id).type === 'success');
+    expect(notification(id).message).toBe(
+      'Installed py3-prettytable (and 1 dependency: py3-wcwidth).'
+    );
+  });
+
+  it('names the packages a removal took away too', async () => {
+    notifier = new JobNotifier({ model, trans });
+    const { id } = await model.submit('remove', ['py3-prettytable']);
+    await waitFor(() => server.isHolding(id));
+    server.update(id, {
+      state: 'done',
+      installed: ['py3-prettytable (removed)', 'py3-wcwidth (removed)']
+    });
+    await waitFor(() => notification(id).type === 'success');
+    expect(notification(id).message).toBe(
+      'Removed py3-prettytable (and 1 package no longer needed: py3-wcwidth).'
+    );
+  });
+
+  it('warns, and stays, when a removal removed nothing', async () => {
+    notifier = new JobNotifier({ model, trans });
+    const { id } = await model.submit('remove', ['py3-wcwidth']);
+    await waitFor(() => server.isHolding(id));
+    server.update(id, {
+      state: 'done',
+      installed: [],
+      warnings: ['py3-wcwidth is needed by py3-prettytable']
+    });
+    await waitFor(() => notification(id).type === 'warning');
+    expect(notification(id).message).toBe(
+      'Nothing was removed: py3-wcwidth is needed by py3-prettytable.'
+    );
+    expect(notification(id).options.autoClose).toBe(false);
+  });
+
+  it('warns about a removal that kept its package even without server warnings', async () => {
+    notifier = new JobNotifier({ model, trans });
+    const { id } = await model.submit('remove', ['py3-wcwidth']);
+    await waitFor(() => server.isHolding(id));
+    server.update(id, { state: 'done', installed: [] });
+    await waitFor(() => notification(id).type === 'warning');
+    expect(notification(id).message).toBe(
+      'Nothing was removed: apk kept py3-wcwidth.'
+    );
+  });
+
+  it('says a job waits for others only when another one is ahead of it', async () => {
+    notifier = new JobNotifier({ model, trans });
+    const first = await model.submit('install', ['py3-a']);
+    expect(notification(first.id).message).toBe('Installing py3-a…');
+    const second = await model.submit('install', ['py3-b']);
+    expect(notification(second.id).message).toBe(
+      'Waiting for other apk jobs: Installing py3-b'
+    );
+    await waitFor(() => server.isHolding(first.id));
+    server.update(first.id, { state: 'done', installed: ['py3-a-1.0-r0'] });
+    await waitFor(() => !model.isWaiting(second.id));
+    await waitFor(() => server.isHolding(second.id));
+    server.update(second.id, { state: 'running', progress: 0.1 });
+    await waitFor(
+      () => notification(second.id).message === 'Installing py3-b…'
     );
   });
 
@@ -363,7 +451,7 @@ describe('JobNotifier', () => {
   });
 
   it('tells which kernels imported a package that a job upgraded', async () => {
-    const { manager, requests } = fakeServiceManager(
+    const { manager, requests, restarted } = fakeServiceManager(
       [{ name: 'analysis.ipynb', kernel: 'k1' }],
       { k1: reply("'prettytable'") }
     );
@@ -409,6 +497,13 @@ describe('JobNotifier', () => {
       'Restart the kernel of analysis.ipynb: it imported prettytable before apk changed it.'
     );
     expect(notice.options.autoClose).toBe(false);
+    const [restart] = notice.options.actions!;
+    expect(restart.label).toBe('Restart kernel');
+    restart.callback(new MouseEvent('click', { cancelable: true }));
+    await waitFor(() => restarted.includes('k1'));
+    expect(
+      Notification.manager.notifications.find(item => item.id === notice.id)
+    ).toBeUndefined();
   });
 
   it('asks no kernel after a fresh install', async () => {
@@ -556,29 +651,105 @@ describe('runJob', () => {
     expect(posts()).toHaveLength(1);
   });
 
-  it('confirms a removal with the packages named, without a preview', async () => {
+  async function answerRemovalPreview(fields: Partial<IJob>): Promise<void> {
+    await waitFor(() => model.activeJobFor('py3-wcwidth') !== null);
+    const { id } = model.activeJobFor('py3-wcwidth')!;
+    await waitFor(() => server.isHolding(id));
+    server.update(id, fields);
+  }
+
+  it('confirms a removal with its dry run', async () => {
     const result = runJob({
       model,
       action: 'remove',
-      packages: ['py3-a'],
+      packages: ['py3-wcwidth'],
       confirm: true,
-      installedVersion: () => '1.0-r0',
       trans
     });
+    await answerRemovalPreview({
+      state: 'done',
+      plan: {
+        steps: [
+          {
+            action: 'remove',
+            name: 'py3-wcwidth',
+            version: '0.2.13-r1',
+            old_version: null
+          }
+        ],
+        download_size: 0,
+        installed_size: 0
+      }
+    });
     await waitFor(
-      () => document.querySelector('.jp-Dialog .jp-ApkPlan') !== null
+      () => document.querySelector('.jp-Dialog .jp-ApkPlan-step') !== null
     );
-    expect(posts()).toHaveLength(0);
     const step = document.querySelector<HTMLElement>('.jp-ApkPlan-step')!;
-    expect(step.dataset.package).toBe('py3-a');
-    expect(step.textContent).toContain('1.0-r0');
+    expect(step.dataset.package).toBe('py3-wcwidth');
+    expect(step.textContent).toContain('0.2.13-r1');
     document
       .querySelector<HTMLButtonElement>('.jp-Dialog button.jp-mod-warn')!
       .click();
     await result;
     expect(posts()).toEqual([
-      { action: 'remove', packages: ['py3-a'], preview: false }
+      { action: 'remove', packages: ['py3-wcwidth'], preview: true },
+      { action: 'remove', packages: ['py3-wcwidth'], preview: false }
     ]);
+  });
+
+  it('says that a removal would remove nothing, and why, without offering it', async () => {
+    const result = runJob({
+      model,
+      action: 'remove',
+      packages: ['py3-wcwidth'],
+      confirm: true,
+      trans
+    });
+    await answerRemovalPreview({
+      state: 'done',
+      plan: {
+        steps: [],
+        download_size: 0,
+        installed_size: 0,
+        kept: [{ package: 'py3-wcwidth', required_by: ['py3-prettytable'] }]
+      }
+    });
+    await waitFor(
+      () => document.querySelector('.jp-Dialog .jp-ApkPlan-empty') !== null
+    );
+    expect(document.querySelector('.jp-ApkPlan-empty')!.textContent).toBe(
+      'Nothing will be removed: py3-wcwidth is needed by py3-prettytable.'
+    );
+    expect(document.querySelector('.jp-Dialog button.jp-mod-warn')).toBeNull();
+    document
+      .querySelector<HTMLButtonElement>('.jp-Dialog button.jp-mod-accept')!
+      .click();
+    expect(await result).toBeNull();
+    expect(posts()).toHaveLength(1);
+  });
+
+  it('says nothing will be removed even when the server does not say why', async () => {
+    const result = runJob({
+      model,
+      action: 'remove',
+      packages: ['py3-wcwidth'],
+      confirm: true,
+      trans
+    });
+    await answerRemovalPreview({
+      state: 'done',
+      plan: { steps: [], download_size: 0, installed_size: 0 }
+    });
+    await waitFor(
+      () => document.querySelector('.jp-Dialog .jp-ApkPlan-empty') !== null
+    );
+    expect(document.querySelector('.jp-ApkPlan-empty')!.textContent).toBe(
+      'Nothing will be removed: apk kept py3-wcwidth.'
+    );
+    document
+      .querySelector<HTMLButtonElement>('.jp-Dialog button.jp-mod-accept')!
+      .click();
+    expect(await result).toBeNull();
   });
 
   it('submits at once without confirmation, and reports a refusal', async () => {
@@ -721,8 +892,9 @@ describe('JobsStatus', () => {
     await sleep(10);
     expect(status.node.textContent).toBe('');
 
+    // Queued with nothing ahead of it: it is about to start, not waiting.
     const { id } = await model.submit('upgrade', ['py3-a']);
-    await waitFor(() => status.node.textContent === 'apk: py3-a queued');
+    await waitFor(() => status.node.textContent === 'apk: upgrading py3-a');
     await waitFor(() => server.isHolding(id));
     server.update(id, { state: 'running', progress: 0.5 });
     await waitFor(() => status.node.textContent === 'apk: upgrading py3-a');

@@ -116,6 +116,73 @@ describe('CatalogPanel', () => {
     );
   });
 
+  it('never shows a count it does not know: nothing while loading or after an error', async () => {
+    const gate = deferred<void>();
+    model = new TestModel();
+    const answerFrom = model.packagesHandler;
+    model.packagesHandler = async query => {
+      await gate.promise;
+      if (query.q === 'broken') {
+        throw new Error('server down');
+      }
+      return answerFrom(query);
+    };
+    panel = new CatalogPanel({ model, translator: nullTranslator });
+    Widget.attach(panel, document.body);
+    const count = () =>
+      panel.node.querySelector('.jp-ApkPanel-count')!.textContent;
+    await sleep(30);
+    expect(model.isLoading).toBe(true);
+    expect(count()).toBe('');
+    gate.resolve();
+    await waitFor(() => count() === '40 packages');
+    model.query = 'broken';
+    await waitFor(() => model.error !== null);
+    expect(count()).toBe('');
+  });
+
+  it('sorts as picked, and labels its drop-downs', async () => {
+    await open();
+    await waitFor(() => rows(panel).length > 0);
+    const filter = panel.node.querySelector('select.jp-ApkPanel-filter')!;
+    expect(filter.getAttribute('aria-label')).toBe('Which packages to list');
+    const sort = panel.node.querySelector<HTMLSelectElement>(
+      'select.jp-ApkPanel-sort'
+    )!;
+    expect(sort.getAttribute('aria-label')).toBe('Sort packages by');
+    expect(Array.from(sort.options).map(option => option.value)).toEqual([
+      'relevance',
+      'name',
+      '-size',
+      'size',
+      '-installed_size'
+    ]);
+    expect(model.queries[model.queries.length - 1].sort).toBeUndefined();
+    sort.value = '-installed_size';
+    sort.dispatchEvent(new Event('change', { bubbles: true }));
+    await waitFor(
+      () => model.queries[model.queries.length - 1].sort === '-installed_size'
+    );
+  });
+
+  it('marks a broken package with the explanation', async () => {
+    await open(m => {
+      m.catalog[3] = {
+        ...m.catalog[3],
+        broken: 'Files of py3 are missing: reinstall it.'
+      };
+    });
+    await waitFor(() => rows(panel).length > 0);
+    const badge = panel.node.querySelector<HTMLElement>(
+      '[data-package="pkg-003"] .jp-ApkPanel-brokenBadge'
+    )!;
+    expect(badge.textContent).toBe('broken');
+    expect(badge.title).toBe('Files of py3 are missing: reinstall it.');
+    expect(
+      panel.node.querySelectorAll('.jp-ApkPanel-brokenBadge')
+    ).toHaveLength(1);
+  });
+
   it('offers the four filters and applies the one picked', async () => {
     await open();
     await waitFor(() => rows(panel).length > 0);
@@ -247,9 +314,25 @@ describe('CatalogPanel', () => {
     const details = panel.node.querySelector('.jp-ApkPanel-details')!;
     expect(details.textContent).toContain('pkg_003');
     expect(details.textContent).toContain('MIT');
+    // In place of the list, which keeps its rows (and scroll) for the way back.
     expect(
-      panel.node.querySelector('[data-package="pkg-003"]')!.classList
-    ).toContain('jp-mod-selected');
+      panel.node.querySelector<HTMLElement>('.jp-ApkPanel-scroll')!.hidden
+    ).toBe(true);
+    panel.node
+      .querySelector<HTMLButtonElement>('.jp-ApkPanel-detailsBack')!
+      .click();
+    await waitFor(
+      () => panel.node.querySelector('.jp-ApkPanel-details') === null
+    );
+    expect(
+      panel.node.querySelector<HTMLElement>('.jp-ApkPanel-scroll')!.hidden
+    ).toBe(false);
+    row.click();
+    await waitFor(() =>
+      panel.node
+        .querySelector('[data-package="pkg-003"]')!
+        .classList.contains('jp-mod-selected')
+    );
   });
 
   it('moves through the rows with the keyboard and opens details with Enter', async () => {
@@ -415,7 +498,7 @@ describe('CatalogPanel with jobs', () => {
     await open();
     // pkg-001: not installed; pkg-005: installed; pkg-010: installed and upgradable.
     const buttons = (name: string) =>
-      Array.from(row(name).querySelectorAll('button.jp-ApkPanel-action')).map(
+      Array.from(row(name).querySelectorAll('.jp-ApkPanel-action')).map(
         button => button.classList[1]
       );
     expect(buttons('pkg-001')).toEqual(['jp-ApkPanel-install']);
@@ -436,9 +519,7 @@ describe('CatalogPanel with jobs', () => {
     row('pkg-010')
       .querySelector<HTMLButtonElement>('.jp-ApkPanel-upgrade')!
       .click();
-    row('pkg-001')
-      .querySelector<HTMLButtonElement>('.jp-ApkPanel-install')!
-      .click();
+    row('pkg-001').querySelector<HTMLElement>('.jp-ApkPanel-install')!.click();
     expect(actions).toEqual([
       ['upgrade', ['pkg-010']],
       ['install', ['pkg-001']]
@@ -465,8 +546,10 @@ describe('CatalogPanel with jobs', () => {
     await open();
     expect(panel.node.querySelector('.jp-ApkPanel-installSelected')).toBeNull();
     const check = (name: string) =>
-      row(name).querySelector<HTMLInputElement>('input.jp-ApkPanel-select')!;
-    expect(check('pkg-005').disabled).toBe(true);
+      row(name).querySelector<HTMLElement>('.jp-ApkPanel-select')!;
+    // The box shows the row's state: the row is the control, and holds none.
+    expect(row('pkg-001').querySelector('input, button')).toBeNull();
+    expect(row('pkg-001').getAttribute('aria-checked')).toBe('false');
     check('pkg-001').click();
     check('pkg-002').click();
     await waitFor(
@@ -474,6 +557,11 @@ describe('CatalogPanel with jobs', () => {
     );
     expect(model.checked).toEqual(['pkg-001', 'pkg-002']);
     expect(row('pkg-001').classList).toContain('jp-mod-checked');
+    expect(row('pkg-001').getAttribute('aria-checked')).toBe('true');
+    expect(
+      panel.node.querySelector('.jp-ApkPanel-installSelected')!.textContent
+    ).toBe('Install (2)');
+    expect(panel.node.querySelector('.jp-ApkPanel-removeSelected')).toBeNull();
     expect(model.selected).toBeNull();
     expect(
       panel.node.querySelector('.jp-ApkPanel-selectionCount')!.textContent
@@ -486,15 +574,43 @@ describe('CatalogPanel with jobs', () => {
     await waitFor(
       () => panel.node.querySelector('.jp-ApkPanel-installSelected') === null
     );
-    expect(check('pkg-001').checked).toBe(false);
+    expect(row('pkg-001').getAttribute('aria-checked')).toBe('false');
+  });
+
+  it('upgrades and removes the checked installed packages, each action on those it applies to', async () => {
+    await open();
+    const list = panel.node.querySelector<HTMLElement>('.jp-ApkPanel-list')!;
+    list.focus();
+    // Space checks the row the keyboard is on.
+    const index = model.packages.findIndex(pkg => pkg.name === 'pkg-005');
+    for (let i = 0; i < index; i++) {
+      key(list, 'ArrowDown');
+    }
+    await waitFor(() => row('pkg-005').classList.contains('jp-mod-active'));
+    key(list, ' ');
+    await waitFor(() => model.checked.includes('pkg-005'));
+    row('pkg-010').querySelector<HTMLElement>('.jp-ApkPanel-select')!.click();
+    row('pkg-001').querySelector<HTMLElement>('.jp-ApkPanel-select')!.click();
+    await waitFor(
+      () => panel.node.querySelector('.jp-ApkPanel-removeSelected') !== null
+    );
+    const text = (cls: string) =>
+      panel.node.querySelector(`.${cls}`)!.textContent;
+    expect(text('jp-ApkPanel-installSelected')).toBe('Install (1)');
+    expect(text('jp-ApkPanel-upgradeSelected')).toBe('Upgrade (1)');
+    expect(text('jp-ApkPanel-removeSelected')).toBe('Remove (2)');
+    panel.node
+      .querySelector<HTMLButtonElement>('.jp-ApkPanel-removeSelected')!
+      .click();
+    expect(actions).toEqual([['remove', ['pkg-005', 'pkg-010']]]);
+    await waitFor(() => model.checked.length === 1);
+    expect(model.checked).toEqual(['pkg-001']);
   });
 
   it('keeps the rows checked when the job is declined', async () => {
     await open();
     declined = true;
-    row('pkg-001')
-      .querySelector<HTMLInputElement>('input.jp-ApkPanel-select')!
-      .click();
+    row('pkg-001').querySelector<HTMLElement>('.jp-ApkPanel-select')!.click();
     await waitFor(
       () => panel.node.querySelector('.jp-ApkPanel-installSelected') !== null
     );

@@ -7,6 +7,7 @@
  * editor's field.
  */
 
+import { Notification } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
 import {
   DefaultSchemaValidator,
@@ -30,6 +31,7 @@ import {
   repositoriesToUse,
   RepositoriesField,
   RepositorySettingsModel,
+  RefusalNotice,
   RepositorySettingsStatus,
   repositoryStatus,
   usedUrls,
@@ -619,6 +621,43 @@ function type(input: HTMLInputElement, value: string): void {
 function press(input: HTMLInputElement, key: string): void {
   input.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
 }
+
+describe('RefusalNotice', () => {
+  it('shows one notification per refusal and closes it once the list is fixed', async () => {
+    Notification.dismiss();
+    const { model } = fakeServer(CLOSED);
+    model.serverInfo = serverInfo(CLOSED);
+    const defaults = policyDefault(CLOSED, []);
+    const edits: number[] = [];
+    const notice = new RefusalNotice({
+      model,
+      trans,
+      onEdit: () => edits.push(1)
+    });
+    const forbidden = (url: string) => [...defaults, { url, enabled: true }];
+    await model.apply(forbidden('https://mirror.example/a'), defaults);
+    const id = notice.notificationId!;
+    const shown = () =>
+      Notification.manager.notifications.filter(item => item.id === id);
+    expect(shown()).toHaveLength(1);
+    expect(shown()[0].type).toBe('error');
+    expect(shown()[0].message).toMatch(
+      /^Repositories not applied: .*users may not add repositories/
+    );
+    shown()[0].options.actions![0].callback(new MouseEvent('click'));
+    expect(edits).toEqual([1]);
+    // Another refused entry: the same notification, updated.
+    await model.apply(forbidden('https://mirror.example/b'), defaults);
+    expect(notice.notificationId).toBe(id);
+    expect(Notification.manager.count).toBe(1);
+    // The entry removed: the server's list is in use again, the notice closes.
+    await model.apply(defaults, defaults);
+    expect(shown()).toHaveLength(0);
+    expect(notice.notificationId).toBeNull();
+    notice.dispose();
+    model.dispose();
+  });
+});
 
 describe('RepositoriesField', () => {
   let widget: ReactWidget | null = null;

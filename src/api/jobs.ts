@@ -53,6 +53,25 @@ export interface IJobPlan {
    * Bytes on disk of the packages the plan adds or upgrades.
    */
   installed_size: number;
+  /**
+   * The packages a removal asked for that apk keeps, and what needs them;
+   * absent from servers that do not tell.
+   */
+  kept?: IKeptPackage[];
+}
+
+/**
+ * A package a removal leaves installed because others need it.
+ */
+export interface IKeptPackage {
+  /**
+   * The package kept.
+   */
+  package: string;
+  /**
+   * The installed packages that need it.
+   */
+  required_by: string[];
 }
 
 /**
@@ -112,6 +131,11 @@ export interface IJob {
    * `name (removed)` for removed ones.
    */
   installed: string[];
+  /**
+   * Sentences about what the job did not do as asked (a package kept because
+   * another needs it, …); absent from servers that do not tell.
+   */
+  warnings?: string[];
   /**
    * Who submitted the job.
    */

@@ -62,6 +62,11 @@ export interface IPackage {
    * The upstream project URL.
    */
   url: string;
+  /**
+   * Why the installed package is broken (a sentence), or `null`; absent from
+   * servers that do not check.
+   */
+  broken?: string | null;
 }
 
 /**

@@ -141,9 +141,6 @@ export function addJobCommands(options: {
             packages,
             confirmSingleInstall()
           ),
-          installedVersion: name =>
-            model.packages.find(pkg => pkg.name === name)?.installed_version ??
-            null,
           trans
         });
       }

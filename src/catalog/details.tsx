@@ -6,11 +6,16 @@
  */
 
 import { TranslationBundle } from '@jupyterlab/translation';
-import { closeIcon } from '@jupyterlab/ui-components';
+import { caretLeftIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { IPackage, IPackageDetails } from '../api';
+import { IPackage, IPackageDetails, JobAction } from '../api';
+import { JobsModel } from '../jobs/model';
 import {
+  BROKEN_BADGE_CLASS,
+  DETAILS_ACTIONS_CLASS,
+  DETAILS_BACK_CLASS,
+  DETAILS_BODY_CLASS,
   DETAILS_CLASS,
   DETAILS_ERROR_CLASS,
   DETAILS_FIELDS_CLASS,
@@ -19,13 +24,22 @@ import {
   DETAILS_LOADING_CLASS,
   DETAILS_TITLE_CLASS
 } from './classes';
+import { EntryActions, EntryJob } from './entry';
 import { formatBytes } from './format';
 
 /**
- * The details of the selected package.
+ * The details of the selected package: a full-height view with a back button
+ * and the package's actions in its header.
  */
 export function PackageDetails(props: PackageDetails.IProperties): JSX.Element {
   const { name, pkg, details, isLoading, error, onClose, trans } = props;
+  const job = props.job ?? null;
+  const actions = props.actions ?? null;
+  const backRef = React.useRef<HTMLButtonElement>(null);
+  // Opened from the list by the keyboard: the focus comes along.
+  React.useEffect(() => {
+    backRef.current?.focus();
+  }, [name]);
   const fields: [string, React.ReactNode][] = [];
   if (pkg) {
     fields.push([trans.__('Version'), pkg.version]);
@@ -63,58 +77,91 @@ export function PackageDetails(props: PackageDetails.IProperties): JSX.Element {
       data-package={name}
       role="region"
       aria-label={trans.__('Details of %1', name)}
+      onKeyDown={event => {
+        if (event.key === 'Escape') {
+          event.preventDefault();
+          event.stopPropagation();
+          onClose();
+        }
+      }}
     >
       <div className={DETAILS_HEADER_CLASS}>
-        <span className={DETAILS_TITLE_CLASS}>{name}</span>
         <button
-          className="jp-Button jp-mod-minimal"
-          title={trans.__('Close details')}
-          aria-label={trans.__('Close details')}
+          ref={backRef}
+          className={`${DETAILS_BACK_CLASS} jp-Button jp-mod-minimal`}
+          title={trans.__('Back to the list')}
+          aria-label={trans.__('Back to the list')}
           onClick={onClose}
         >
-          <closeIcon.react tag="span" elementPosition="center" />
+          <caretLeftIcon.react tag="span" elementPosition="center" />
         </button>
+        <span className={DETAILS_TITLE_CLASS} title={name}>
+          {name}
+        </span>
+        <span className={DETAILS_ACTIONS_CLASS}>
+          {job ? (
+            <EntryJob entry={job} trans={trans} />
+          ) : (
+            actions &&
+            pkg && (
+              <EntryActions
+                pkg={pkg}
+                allowRemove={actions.allowRemove}
+                onAction={actions.onAction}
+                inRow={false}
+                trans={trans}
+              />
+            )
+          )}
+        </span>
       </div>
-      {pkg && <p>{pkg.description}</p>}
-      {fields.length > 0 && (
-        <dl className={DETAILS_FIELDS_CLASS}>
-          {fields.map(([label, value]) => (
-            <React.Fragment key={label}>
-              <dt>{label}</dt>
-              <dd>{value}</dd>
-            </React.Fragment>
-          ))}
-        </dl>
-      )}
-      {isLoading && (
-        <div className={DETAILS_LOADING_CLASS} role="status">
-          {trans.__('Loading details…')}
-        </div>
-      )}
-      {error !== null && (
-        <div className={DETAILS_ERROR_CLASS} role="alert">
-          {error}
-        </div>
-      )}
-      {details && (
-        <>
-          <DetailsList
-            label={trans.__('Python modules')}
-            items={details.modules}
-            empty={trans.__('none')}
-          />
-          <DetailsList
-            label={trans.__('Depends on')}
-            items={details.depends}
-            empty={trans.__('nothing')}
-          />
-          <DetailsList
-            label={trans.__('Provides')}
-            items={details.provides}
-            empty={trans.__('nothing')}
-          />
-        </>
-      )}
+      <div className={DETAILS_BODY_CLASS}>
+        {pkg?.broken && (
+          <p className={BROKEN_BADGE_CLASS} role="note">
+            {trans.__('Broken: %1', pkg.broken)}
+          </p>
+        )}
+        {pkg && <p>{pkg.description}</p>}
+        {fields.length > 0 && (
+          <dl className={DETAILS_FIELDS_CLASS}>
+            {fields.map(([label, value]) => (
+              <React.Fragment key={label}>
+                <dt>{label}</dt>
+                <dd>{value}</dd>
+              </React.Fragment>
+            ))}
+          </dl>
+        )}
+        {isLoading && (
+          <div className={DETAILS_LOADING_CLASS} role="status">
+            {trans.__('Loading details…')}
+          </div>
+        )}
+        {error !== null && (
+          <div className={DETAILS_ERROR_CLASS} role="alert">
+            {error}
+          </div>
+        )}
+        {details && (
+          <>
+            <DetailsList
+              label={trans.__('Python modules')}
+              items={details.modules}
+              empty={trans.__('none')}
+            />
+            <DetailsList
+              label={trans.__('Depends on')}
+              items={details.depends}
+              empty={trans.__('nothing')}
+            />
+            <DetailsList
+              label={trans.__('Provides')}
+              items={details.provides}
+              empty={trans.__('nothing')}
+            />
+          </>
+        )}
+      </div>
     </div>
   );
 }
@@ -148,9 +195,20 @@ export namespace PackageDetails {
      */
     error: string | null;
     /**
-     * Called to close the details.
+     * Called to go back to the list.
      */
     onClose: () => void;
+    /**
+     * The queued or running job on the package, if any.
+     */
+    job?: JobsModel.IEntry | null;
+    /**
+     * The package's job actions; none without.
+     */
+    actions?: {
+      allowRemove: boolean;
+      onAction: (action: JobAction) => void;
+    } | null;
     /**
      * The translation bundle.
      */

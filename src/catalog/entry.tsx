@@ -6,6 +6,7 @@
  */
 
 import { TranslationBundle } from '@jupyterlab/translation';
+import { checkIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IPackage, JobAction } from '../api';
@@ -13,6 +14,7 @@ import { JobsModel } from '../jobs/model';
 import {
   ACTION_CLASS,
   ACTIVE_MOD,
+  BROKEN_BADGE_CLASS,
   CHECKED_MOD,
   ENTRY_ACTIONS_CLASS,
   ENTRY_CLASS,
@@ -47,7 +49,6 @@ export function PackageEntry(props: PackageEntry.IProperties): JSX.Element {
   const { pkg, active, selected, onClick, trans } = props;
   const job = props.job ?? null;
   const actions = props.actions ?? null;
-  const installed = pkg.installed_version !== null;
   const classes = [ENTRY_CLASS];
   if (job) {
     classes.push(INSTALLING_MOD);
@@ -75,30 +76,42 @@ export function PackageEntry(props: PackageEntry.IProperties): JSX.Element {
       data-installed-version={pkg.installed_version ?? undefined}
       role="option"
       aria-selected={selected}
+      aria-checked={actions ? actions.checked : undefined}
       aria-busy={job !== null}
       title={pkg.description}
       onClick={onClick}
     >
       <div className={ENTRY_HEADER_CLASS}>
         {actions && (
-          <input
-            type="checkbox"
-            className={SELECT_CLASS}
-            checked={actions.checked}
-            disabled={installed && !actions.checked}
-            title={
-              installed
-                ? trans.__('%1 is installed', pkg.name)
-                : trans.__('Select %1 to install it with others', pkg.name)
-            }
-            aria-label={trans.__('Select %1', pkg.name)}
-            onClick={Private.stopPropagation}
-            onChange={event => actions.onCheck(event.currentTarget.checked)}
-          />
+          // The row is the control (one Tab stop, Space checks it, the option
+          // carries aria-checked): this box only shows it and takes clicks.
+          <span
+            className={`${SELECT_CLASS}${actions.checked ? ` ${CHECKED_MOD}` : ''}`}
+            aria-hidden="true"
+            title={trans.__('Check %1 for a job on several packages', pkg.name)}
+            onClick={event => {
+              event.stopPropagation();
+              actions.onCheck(!actions.checked);
+            }}
+          >
+            {actions.checked && (
+              <checkIcon.react tag="span" elementSize="small" />
+            )}
+          </span>
         )}
-        <span className={ENTRY_NAME_CLASS}>{pkg.name}</span>
-        <span className={ENTRY_VERSION_CLASS}>{pkg.version}</span>
-        <span className={ENTRY_SIZE_CLASS} title={trans.__('Download size')}>
+        <span className={ENTRY_NAME_CLASS} title={pkg.name}>
+          {pkg.name}
+        </span>
+        <span
+          className={ENTRY_VERSION_CLASS}
+          title={trans.__('Version %1', pkg.version)}
+        >
+          {pkg.version}
+        </span>
+        <span
+          className={ENTRY_SIZE_CLASS}
+          title={trans.__('Download size %1', formatBytes(pkg.size))}
+        >
           {formatBytes(pkg.size)}
         </span>
       </div>
@@ -121,11 +134,24 @@ export function PackageEntry(props: PackageEntry.IProperties): JSX.Element {
               : trans.__('installed')}
           </span>
         )}
+        {pkg.broken && (
+          <span className={BROKEN_BADGE_CLASS} title={pkg.broken}>
+            {trans.__('broken')}
+          </span>
+        )}
         <span className={ENTRY_DESCRIPTION_CLASS}>{pkg.description}</span>
         {job ? (
           <EntryJob entry={job} trans={trans} />
         ) : (
-          actions && <EntryActions pkg={pkg} actions={actions} trans={trans} />
+          actions && (
+            <EntryActions
+              pkg={pkg}
+              allowRemove={actions.allowRemove}
+              onAction={actions.onAction}
+              inRow={true}
+              trans={trans}
+            />
+          )
         )}
       </div>
     </li>
@@ -202,33 +228,47 @@ export namespace PackageEntry {
 }
 
 /**
- * A row's buttons: Install when not installed, Upgrade when upgradable,
+ * A package's buttons: Install when not installed, Upgrade when upgradable,
  * Remove when installed and allowed.
+ *
+ * #### Notes
+ * In a row they are for the mouse only: a list option holds no controls.
+ * The keyboard and screen readers get the same actions in the details view
+ * (Enter on a row) and in the checked packages' toolbar (Space on a row).
  */
-function EntryActions(props: {
-  pkg: IPackage;
-  actions: PackageEntry.IActions;
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { pkg, actions, trans } = props;
+export function EntryActions(props: EntryActions.IProperties): JSX.Element {
+  const { pkg, allowRemove, onAction, inRow, trans } = props;
   const installed = pkg.installed_version !== null;
   const button = (
     action: JobAction,
     className: string,
     label: string,
     title: string
-  ) => (
-    <button
-      className={`${ACTION_CLASS} ${className}`}
-      title={title}
-      onClick={event => {
-        event.stopPropagation();
-        actions.onAction(action);
-      }}
-    >
-      {label}
-    </button>
-  );
+  ) => {
+    const onClick = (event: React.MouseEvent) => {
+      event.stopPropagation();
+      onAction(action);
+    };
+    // In a row, not a control at all: a list option holds none.
+    return inRow ? (
+      <span
+        className={`${ACTION_CLASS} ${className}`}
+        title={title}
+        aria-hidden="true"
+        onClick={onClick}
+      >
+        {label}
+      </span>
+    ) : (
+      <button
+        className={`${ACTION_CLASS} ${className}`}
+        title={title}
+        onClick={onClick}
+      >
+        {label}
+      </button>
+    );
+  };
   return (
     <span className={ENTRY_ACTIONS_CLASS}>
       {!installed &&
@@ -252,7 +292,7 @@ function EntryActions(props: {
           )
         )}
       {installed &&
-        actions.allowRemove &&
+        allowRemove &&
         button(
           'remove',
           REMOVE_CLASS,
@@ -264,9 +304,40 @@ function EntryActions(props: {
 }
 
 /**
+ * The namespace for `EntryActions` statics.
+ */
+export namespace EntryActions {
+  /**
+   * The properties of a package's buttons.
+   */
+  export interface IProperties {
+    /**
+     * The package.
+     */
+    pkg: IPackage;
+    /**
+     * Whether the administrator allows removals.
+     */
+    allowRemove: boolean;
+    /**
+     * Called with the job asked for.
+     */
+    onAction: (action: JobAction) => void;
+    /**
+     * Whether the buttons are in a list row (mouse only).
+     */
+    inRow: boolean;
+    /**
+     * The translation bundle.
+     */
+    trans: TranslationBundle;
+  }
+}
+
+/**
  * The progress of the job on a row's package.
  */
-function EntryJob(props: {
+export function EntryJob(props: {
   entry: JobsModel.IEntry;
   trans: TranslationBundle;
 }): JSX.Element {
@@ -312,16 +383,4 @@ function EntryJob(props: {
       <span className={JOB_STATE_CLASS}>{label}</span>
     </span>
   );
-}
-
-/**
- * Module-private helpers.
- */
-namespace Private {
-  /**
-   * Keep a click on a control inside a row from selecting the row.
-   */
-  export function stopPropagation(event: React.SyntheticEvent): void {
-    event.stopPropagation();
-  }
 }

@@ -2,7 +2,8 @@
 // Distributed under the terms of the Modified BSD License.
 
 /**
- * The header of the catalog sidebar: demo banner, search box, filter and count.
+ * The header of the catalog sidebar: demo banner, search box, filter, sort
+ * order and count.
  */
 
 import { TranslationBundle } from '@jupyterlab/translation';
@@ -17,7 +18,7 @@ import {
   HEADER_CLASS,
   SEARCH_CLASS
 } from './classes';
-import { FilterSelect } from './filter';
+import { FilterSelect, SortSelect } from './filter';
 import { CatalogModel } from './model';
 
 /**
@@ -112,12 +113,19 @@ export class CatalogHeader extends ReactWidget {
             }}
             trans={trans}
           />
+          <SortSelect
+            sort={model.sort}
+            onChange={sort => {
+              model.sort = sort;
+            }}
+            trans={trans}
+          />
           <span
             className={COUNT_CLASS}
-            data-total={model.total}
+            data-total={model.isTotalKnown ? model.total : undefined}
             aria-live="polite"
           >
-            {model.isInitialized
+            {model.isTotalKnown
               ? trans._n('%1 package', '%1 packages', model.total)
               : ''}
           </span>

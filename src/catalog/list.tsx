@@ -135,10 +135,17 @@ export class PackageList extends ReactWidget {
     return (
       <>
         {onAction && model.checked.length > 0 && (
-          <SelectionBar model={model} onAction={onAction} trans={trans} />
+          <SelectionBar
+            model={model}
+            onAction={onAction}
+            allowRemove={allowRemove}
+            trans={trans}
+          />
         )}
         <div
           className={`${SCROLL_CLASS}${model.isLoading ? ` ${LOADING_MOD}` : ''}`}
+          // Hidden, not unmounted, under the details: the list keeps its scroll.
+          hidden={model.selected !== null}
           onScroll={this._onScroll}
         >
           {model.isLoading && (
@@ -166,6 +173,7 @@ export class PackageList extends ReactWidget {
             role="listbox"
             tabIndex={0}
             aria-label={trans.__('Packages')}
+            aria-multiselectable={onAction ? true : undefined}
             aria-activedescendant={activeId}
             onKeyDown={this._onKeyDown}
             onFocus={this._onFocus}
@@ -183,7 +191,8 @@ export class PackageList extends ReactWidget {
                     ? {
                         checked: checked.has(pkg.name),
                         allowRemove,
-                        onCheck: value => model.setChecked(pkg.name, value),
+                        onCheck: value =>
+                          model.setChecked(pkg.name, value, pkg),
                         onAction: action => {
                           void onAction(action, [pkg.name]);
                         }
@@ -219,8 +228,23 @@ export class PackageList extends ReactWidget {
             error={model.detailsError}
             onClose={() => {
               void model.select(null);
-              this._listRef.current?.focus();
+              // Back on the row, once the list is shown again.
+              void this.renderPromise?.then(() => {
+                this._listRef.current?.focus();
+                this._revealActive();
+              });
             }}
+            job={this.jobs?.activeJobFor(model.selected) ?? null}
+            actions={
+              onAction && selectedPackage
+                ? {
+                    allowRemove,
+                    onAction: action => {
+                      void onAction(action, [selectedPackage.name]);
+                    }
+                  }
+                : null
+            }
             trans={trans}
           />
         )}
@@ -286,8 +310,20 @@ export class PackageList extends ReactWidget {
       case 'End':
         next = last;
         break;
-      case 'Enter':
       case ' ':
+        // With job actions, Space checks the row (as in a multi-select list).
+        if (this._onAction && this._active >= 0 && this._active < count) {
+          event.preventDefault();
+          const pkg = this.model.packages[this._active];
+          this.model.setChecked(
+            pkg.name,
+            !this.model.checked.includes(pkg.name),
+            pkg
+          );
+          return;
+        }
+      // falls through: without actions, Space opens the details as Enter does
+      case 'Enter':
         if (this._active >= 0 && this._active < count) {
           event.preventDefault();
           const name = this.model.packages[this._active].name;

@@ -70,6 +70,24 @@ export function isCatalogFilter(value: unknown): value is CatalogFilter {
 }
 
 /**
+ * The orders the catalog offers: `relevance` is the server's default (by
+ * relevance with a query, by name without).
+ */
+export type CatalogSort =
+  'relevance' | 'name' | '-size' | 'size' | '-installed_size';
+
+/**
+ * The sort orders, in the order the view offers them.
+ */
+export const CATALOG_SORTS: ReadonlyArray<CatalogSort> = [
+  'relevance',
+  'name',
+  '-size',
+  'size',
+  '-installed_size'
+];
+
+/**
  * The model of the package catalog.
  *
  * #### Notes
@@ -144,6 +162,32 @@ export class CatalogModel extends VDomModel {
     this._filter = value;
     this._scheduleSearch();
     this.stateChanged.emit();
+  }
+
+  /**
+   * The order of the list.
+   *
+   * Setting it schedules a (debounced) search.
+   */
+  get sort(): CatalogSort {
+    return this._sort;
+  }
+  set sort(value: CatalogSort) {
+    if (value === this._sort) {
+      return;
+    }
+    this._sort = value;
+    this._scheduleSearch();
+    this.stateChanged.emit();
+  }
+
+  /**
+   * Whether `total` tells how many packages match the current query and
+   * filter: false before the first answer, while a new search runs and after
+   * it failed.
+   */
+  get isTotalKnown(): boolean {
+    return this._initialized && !this.isLoading && this.error === null;
   }
 
   /**
@@ -267,9 +311,31 @@ export class CatalogModel extends VDomModel {
   }
 
   /**
-   * Check or uncheck a package for a job on several packages.
+   * The checked packages as last listed (those checked by name only and never
+   * listed since are left out), in the order they were checked.
    */
-  setChecked(name: string, checked: boolean): void {
+  get checkedPackages(): ReadonlyArray<IPackage> {
+    const listed = new Map(this._packages.map(pkg => [pkg.name, pkg]));
+    const result: IPackage[] = [];
+    for (const name of this._checked) {
+      const pkg = listed.get(name) ?? this._checkedInfo.get(name);
+      if (pkg) {
+        result.push(pkg);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Check or uncheck a package for a job on several packages.
+   *
+   * @param pkg The package as listed, so that the bulk actions know whether
+   * it is installed even once another search no longer lists it.
+   */
+  setChecked(name: string, checked: boolean, pkg?: IPackage): void {
+    if (pkg) {
+      this._checkedInfo.set(name, pkg);
+    }
     const index = this._checked.indexOf(name);
     if (checked === (index !== -1)) {
       return;
@@ -277,6 +343,9 @@ export class CatalogModel extends VDomModel {
     this._checked = checked
       ? [...this._checked, name]
       : this._checked.filter(item => item !== name);
+    if (!checked) {
+      this._checkedInfo.delete(name);
+    }
     this.stateChanged.emit();
   }
 
@@ -288,6 +357,7 @@ export class CatalogModel extends VDomModel {
       return;
     }
     this._checked = [];
+    this._checkedInfo.clear();
     this.stateChanged.emit();
   }
 
@@ -587,6 +657,9 @@ export class CatalogModel extends VDomModel {
     if (text) {
       query.q = text;
     }
+    if (this._sort !== 'relevance') {
+      query.sort = this._sort;
+    }
     switch (this._filter) {
       case 'python':
         query.python = true;
@@ -699,12 +772,14 @@ export class CatalogModel extends VDomModel {
 
   private _abort: AbortController | null = null;
   private _checked: ReadonlyArray<string> = [];
+  private _checkedInfo = new Map<string, IPackage>();
   private _debouncer: Debouncer<void>;
   private _details: IPackageDetails | null = null;
   private _detailsError: string | null = null;
   private _detailsGeneration = 0;
   private _error: string | null = null;
   private _filter: CatalogFilter;
+  private _sort: CatalogSort = 'relevance';
   private _generation = 0;
   private _initialization: Promise<void> | null = null;
   private _initialized = false;

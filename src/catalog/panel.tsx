@@ -17,6 +17,7 @@ import {
   ToolbarButton
 } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
+import { ISignal, Signal } from '@lumino/signaling';
 import { AccordionLayout, AccordionPanel } from '@lumino/widgets';
 
 import { apkIcon } from '../icons';
@@ -81,14 +82,19 @@ export class CatalogPanel extends SidePanel {
 
     this.repositoriesSection = new RepositoriesSection({ model, trans });
     this.addWidget(this.repositoriesSection);
+    // The list gets the room; the repositories (collapsed while all are fine)
+    // and the recent jobs get what they need.
     if (options.jobs) {
       this.jobsSection = new JobsSection({ model: options.jobs, trans });
       this.addWidget(this.jobsSection);
-      (this.content.layout as AccordionLayout).setRelativeSizes([5, 2, 2]);
+      this.sectionSizes = [7, 1, 2];
     } else {
       this.jobsSection = null;
-      (this.content.layout as AccordionLayout).setRelativeSizes([4, 1]);
+      this.sectionSizes = [7, 1];
     }
+    (this.content as AccordionPanel).handleMoved.connect(() => {
+      this._sectionSizesChanged.emit(this.sectionSizes);
+    });
 
     model.stateChanged.connect(this._onModelChanged, this);
     this._onModelChanged();
@@ -108,6 +114,29 @@ export class CatalogPanel extends SidePanel {
    * The jobs section, when the panel was given a jobs model.
    */
   readonly jobsSection: JobsSection | null;
+
+  /**
+   * The sections' relative heights, packages first.
+   */
+  get sectionSizes(): number[] {
+    return (this.content as AccordionPanel).relativeSizes();
+  }
+  set sectionSizes(sizes: number[]) {
+    // Sizes remembered from a panel with other sections do not apply.
+    if (
+      sizes.length === this.widgets.length &&
+      sizes.every(size => size >= 0)
+    ) {
+      (this.content.layout as AccordionLayout).setRelativeSizes(sizes);
+    }
+  }
+
+  /**
+   * A signal emitted with the new sizes when the user resizes the sections.
+   */
+  get sectionSizesChanged(): ISignal<this, number[]> {
+    return this._sectionSizesChanged;
+  }
 
   /**
    * Dispose of the panel and its sections.
@@ -164,20 +193,32 @@ export class CatalogPanel extends SidePanel {
 
   /**
    * Open the repositories' section when one has a problem, so that a broken
-   * repository is never hidden.
+   * repository is never hidden; while all are fine it starts collapsed, which
+   * leaves the room to the list.
    */
   private _onModelChanged(): void {
     const hasProblem = this.repositoriesSection.hasProblem;
-    if (hasProblem && !this._hadProblem) {
-      const index = this.widgets.indexOf(this.repositoriesSection);
-      if (index >= 0) {
-        (this.content as AccordionPanel).expand(index);
-      }
+    const index = this.widgets.indexOf(this.repositoriesSection);
+    const accordion = this.content as AccordionPanel;
+    if (hasProblem && !this._hadProblem && index >= 0) {
+      accordion.expand(index);
+      // Room for the problem's explanation.
+      this.sectionSizes = this.jobsSection ? [6, 2.5, 1.5] : [6, 2.5];
+    } else if (
+      !hasProblem &&
+      !this._collapsedOnce &&
+      this.model.repositories.length > 0 &&
+      index >= 0
+    ) {
+      this._collapsedOnce = true;
+      accordion.collapse(index);
     }
     this._hadProblem = hasProblem;
   }
 
+  private _collapsedOnce = false;
   private _hadProblem = false;
+  private _sectionSizesChanged = new Signal<this, number[]>(this);
   private _catalogHeader: CatalogHeader;
   private _list: PackageList;
 }

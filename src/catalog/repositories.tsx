@@ -15,6 +15,8 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { IRepository } from '../api';
+
 import {
   EMPTY_CLASS,
   LOADING_CLASS,
@@ -79,12 +81,12 @@ export class RepositoryList extends ReactWidget {
           model.repositories.length === 0 && (
             <div className={EMPTY_CLASS} role="status">
               {trans.__(
-                'No repositories are configured. An administrator sets them with c.ApkManager.repositories.'
+                'No repositories are configured: add one in the settings, or ask your administrator.'
               )}
             </div>
           )}
         <ul>
-          {model.repositories.map(repository => (
+          {Private.problemsFirst(model.repositories).map(repository => (
             <RepositoryEntry
               key={repository.url}
               repository={repository}
@@ -194,4 +196,21 @@ export class RepositoriesSection extends PanelWithToolbar {
   }
 
   private _trans: TranslationBundle;
+}
+
+/**
+ * Module-private helpers.
+ */
+namespace Private {
+  /**
+   * The repositories with problems first, each group in apk's order.
+   */
+  export function problemsFirst(
+    repositories: ReadonlyArray<IRepository>
+  ): IRepository[] {
+    return [
+      ...repositories.filter(repository => repository.status !== 'ok'),
+      ...repositories.filter(repository => repository.status === 'ok')
+    ];
+  }
 }

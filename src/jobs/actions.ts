@@ -13,19 +13,20 @@ import { describeRequestError, JobAction } from '../api';
 import {
   actionLabel,
   packagesLabel,
-  removalPlan,
+  showNothingToDoDialog,
   showPlanDialog,
   showPlanFailedDialog
 } from './dialog';
 import { JobsModel } from './model';
+import { keptByPlan, keptReason } from './outcome';
 
 /**
  * Run a job, asking for confirmation first when `confirm` is set.
  *
  * #### Notes
- * For `install` and `upgrade`, the server simulates the job first and the
- * confirmation shows its plan; a plan that fails is explained instead. A
- * removal cannot be simulated, so its confirmation lists the packages named.
+ * The server simulates the job first and the confirmation shows its plan; a
+ * plan that fails is explained instead, and so is a removal that would
+ * remove nothing (apk keeps a package that another one needs).
  * Failures to start the job are reported in a notification; the job's own
  * progress and outcome are reported by whoever listens to `jobChanged`.
  *
@@ -45,39 +46,38 @@ export async function runJob(
   );
   try {
     if (confirm) {
-      if (JobsModel.canPreview(action)) {
-        const preview = await model.preview(action, packages);
-        if (preview.state !== 'done' || !preview.job.plan) {
-          await showPlanFailedDialog(preview, trans);
-          return null;
-        }
-        const accepted = await showPlanDialog({
-          action,
-          packages,
-          plan: preview.job.plan,
+      const preview = await model.preview(action, packages);
+      if (preview.state !== 'done' || !preview.job.plan) {
+        await showPlanFailedDialog(preview, trans);
+        return null;
+      }
+      const { plan } = preview.job;
+      const kept =
+        action === 'remove'
+          ? keptByPlan(packages, plan).map(name =>
+              keptReason(name, plan, trans)
+            )
+          : [];
+      if (kept.length > 0 && kept.length === packages.length) {
+        await showNothingToDoDialog({
+          title: trans.__('Remove %1?', packagesLabel(packages, trans)),
+          message: trans.__('Nothing will be removed: %1.', kept.join('; ')),
           trans
         });
-        if (!accepted) {
-          return null;
-        }
-      } else {
-        const accepted = await showPlanDialog({
-          action,
-          packages,
-          plan: removalPlan(
-            packages.map(name => ({
-              name,
-              version: options.installedVersion?.(name) ?? null
-            }))
-          ),
-          note: trans.__(
-            'apk also removes the packages that only these packages needed.'
-          ),
-          trans
-        });
-        if (!accepted) {
-          return null;
-        }
+        return null;
+      }
+      const accepted = await showPlanDialog({
+        action,
+        packages,
+        plan,
+        note:
+          kept.length > 0
+            ? trans.__('Not removed: %1.', kept.join('; '))
+            : undefined,
+        trans
+      });
+      if (!accepted) {
+        return null;
       }
     }
     return await model.submit(action, packages);
@@ -114,10 +114,6 @@ export namespace runJob {
      * Whether to show the plan and ask first.
      */
     confirm: boolean;
-    /**
-     * The installed version of a package, for the removal confirmation.
-     */
-    installedVersion?: (name: string) => string | null;
     /**
      * The translation bundle.
      */

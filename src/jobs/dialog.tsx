@@ -6,7 +6,7 @@
  * the explanation of a plan that cannot be carried out, and a job's log.
  */
 
-import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { Clipboard, Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
@@ -32,6 +32,7 @@ const PLAN_ERROR_CLASS = 'jp-ApkPlan-error';
 const LOG_DIALOG_CLASS = 'jp-ApkJobs-logDialog';
 const LOG_CLASS = 'jp-ApkJobs-log';
 const LOG_ERROR_CLASS = 'jp-ApkJobs-logError';
+const COPY_LOG_CLASS = 'jp-ApkJobs-copyLog';
 
 /**
  * Plan actions that take something away: their confirmation is a warning.
@@ -75,27 +76,6 @@ export function actionLabel(
     default:
       return action;
   }
-}
-
-/**
- * The plan a removal is shown with, built here: the server cannot simulate
- * `apk del` (see `JobsModel.canPreview`).
- *
- * @param packages The packages to remove, with their installed version if known.
- */
-export function removalPlan(
-  packages: ReadonlyArray<{ name: string; version: string | null }>
-): IJobPlan {
-  return {
-    steps: packages.map(pkg => ({
-      action: 'remove',
-      name: pkg.name,
-      version: pkg.version ?? '',
-      old_version: null
-    })),
-    download_size: 0,
-    installed_size: 0
-  };
 }
 
 /**
@@ -272,6 +252,47 @@ export namespace showPlanDialog {
 }
 
 /**
+ * Say that a job would change nothing, and why; there is nothing to confirm.
+ */
+export async function showNothingToDoDialog(
+  options: showNothingToDoDialog.IOptions
+): Promise<void> {
+  const { title, message, trans } = options;
+  await Private.show({
+    title,
+    body: (
+      <div className={`${PLAN_CLASS} jp-mod-nothing`}>
+        <p className={PLAN_EMPTY_CLASS}>{message}</p>
+      </div>
+    ),
+    buttons: [Dialog.okButton({ label: trans.__('Close') })]
+  });
+}
+
+/**
+ * The namespace for `showNothingToDoDialog` statics.
+ */
+export namespace showNothingToDoDialog {
+  /**
+   * The options of the dialog.
+   */
+  export interface IOptions {
+    /**
+     * The dialog's title.
+     */
+    title: string;
+    /**
+     * What would happen, and why.
+     */
+    message: string;
+    /**
+     * The translation bundle.
+     */
+    trans: TranslationBundle;
+  }
+}
+
+/**
  * Say why a job cannot be carried out, from its failed preview.
  */
 export async function showPlanFailedDialog(
@@ -349,6 +370,14 @@ export async function showLogDialog(
                 <pre className={LOG_CLASS}>
                   {current.job.log || trans.__('apk printed nothing.')}
                 </pre>
+                {current.job.log && (
+                  <button
+                    className={`${COPY_LOG_CLASS} jp-Button jp-mod-styled jp-mod-reject`}
+                    onClick={() => Clipboard.copyToSystem(current.job.log)}
+                  >
+                    {trans.__('Copy log')}
+                  </button>
+                )}
               </>
             );
           }}

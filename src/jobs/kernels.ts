@@ -12,6 +12,7 @@
 import { Kernel, KernelMessage, ServiceManager } from '@jupyterlab/services';
 
 import { IJob } from '../api';
+import { parseChange } from './outcome';
 
 /**
  * How long a kernel may take to answer, in milliseconds. A kernel busy with a
@@ -36,11 +37,6 @@ const CHANGING_ACTIONS = new Set([
 const MODULE_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /**
- * `name-1.2.3-r0` as listed in a job's `installed`.
- */
-const NAME_VERSION_RE = /^(.+)-([^-]+-r\d+)$/;
-
-/**
  * The user expression that names the modules already imported, as one string.
  */
 const EXPRESSION_KEY = 'jupyterlab_apk_imported';
@@ -62,9 +58,7 @@ export function changedPackages(job: IJob): string[] {
   // `installed` says what really changed; the plan only what was meant to.
   const names = new Set<string>();
   for (const item of job.installed) {
-    const name = item.endsWith(' (removed)')
-      ? item.slice(0, -' (removed)'.length)
-      : (NAME_VERSION_RE.exec(item)?.[1] ?? item);
+    const { name } = parseChange(item);
     if (!fresh.has(name)) {
       names.add(name);
     }
@@ -186,6 +180,10 @@ export interface IKernelUse {
    * (it may have imported some).
    */
   modules: string[] | null;
+  /**
+   * The kernel, to restart it.
+   */
+  kernel: Kernel.IModel;
 }
 
 /**
@@ -225,7 +223,8 @@ export async function kernelsUsing(
             ? {
                 name: session.name || session.path,
                 path: session.path,
-                modules: imported
+                modules: imported,
+                kernel
               }
             : null
       )
@@ -233,4 +232,22 @@ export async function kernelsUsing(
   }
   const uses = await Promise.all(checks);
   return uses.filter((use): use is IKernelUse => use !== null);
+}
+
+/**
+ * Restart a kernel found by `kernelsUsing`, through a connection of its own.
+ */
+export async function restartKernel(
+  serviceManager: ServiceManager.IManager,
+  use: IKernelUse
+): Promise<void> {
+  const connection = serviceManager.kernels.connectTo({
+    model: use.kernel,
+    handleComms: false
+  });
+  try {
+    await connection.restart();
+  } finally {
+    connection.dispose();
+  }
 }

@@ -16,6 +16,7 @@ import {
   TranslationBundle
 } from '@jupyterlab/translation';
 import { VDomModel } from '@jupyterlab/ui-components';
+import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
@@ -41,6 +42,13 @@ const POLL_WAIT = 25;
  * laptop can swallow a request without ever failing it).
  */
 const POLL_GRACE = 15000;
+
+/**
+ * How often the list of jobs is fetched again, in milliseconds, to find jobs
+ * started elsewhere (another tab, a `%pip` cell of another notebook, the REST
+ * API). Jobs already known are followed by their own long-poll.
+ */
+const WATCH_INTERVAL = 5000;
 
 /**
  * The pauses between retries after a failed poll, in milliseconds; once they
@@ -84,6 +92,18 @@ export class JobsModel extends VDomModel {
     this._pollWait = options.pollWait ?? POLL_WAIT;
     this._pollGrace = options.pollGrace ?? POLL_GRACE;
     this._retryDelays = options.retryDelays ?? RETRY_DELAYS;
+    const interval = options.watchInterval ?? WATCH_INTERVAL;
+    this._watch =
+      interval > 0
+        ? new Poll({
+            factory: () => this._fetchList(),
+            frequency: { interval, backoff: true, max: 12 * interval },
+            // A hidden browser tab asks nothing; it catches up when shown again.
+            standby: 'when-hidden',
+            auto: false,
+            name: 'jupyterlab-apk:jobs'
+          })
+        : null;
   }
 
   /**
@@ -104,10 +124,81 @@ export class JobsModel extends VDomModel {
   }
 
   /**
-   * The jobs to show, newest first; previews are left out.
+   * The jobs to show, newest first; previews and the finished jobs cleared
+   * with `clearFinished()` are left out.
    */
   get jobs(): ReadonlyArray<JobsModel.IEntry> {
-    return this._sorted().filter(entry => !entry.job.preview);
+    return this._sorted().filter(
+      entry => !entry.job.preview && !this._isCleared(entry)
+    );
+  }
+
+  /**
+   * Whether any finished job is shown (which `clearFinished()` would hide).
+   */
+  get hasFinished(): boolean {
+    return this.jobs.some(entry => !isActiveState(entry.state));
+  }
+
+  /**
+   * Jobs created up to this time (ISO 8601) and finished are hidden; `''`
+   * hides none.
+   */
+  get clearedBefore(): string {
+    return this._clearedBefore;
+  }
+  set clearedBefore(value: string) {
+    if (value !== this._clearedBefore) {
+      this._clearedBefore = value;
+      this.stateChanged.emit();
+    }
+  }
+
+  /**
+   * A signal emitted when `clearFinished()` hides jobs, with the new
+   * `clearedBefore` (to remember it across reloads).
+   */
+  get cleared(): ISignal<this, string> {
+    return this._cleared;
+  }
+
+  /**
+   * Hide the finished jobs shown now; unfinished ones stay, and hide once
+   * they finish. The server keeps them all.
+   */
+  clearFinished(): void {
+    const newest = this._sorted().find(entry => !entry.job.preview);
+    if (!newest) {
+      return;
+    }
+    this._clearedBefore = newest.job.created;
+    this._cleared.emit(this._clearedBefore);
+    this.stateChanged.emit();
+  }
+
+  /**
+   * Whether a queued job waits for another one: a job known here (preview or
+   * not) that runs, or that was queued before it and is still queued.
+   *
+   * #### Notes
+   * Every job is `queued` for a moment before the server starts it: only a
+   * job with another one ahead of it is really waiting.
+   */
+  isWaiting(id: string): boolean {
+    const entry = this._entries.get(id);
+    if (!entry || entry.state !== 'queued') {
+      return false;
+    }
+    for (const other of this._entries.values()) {
+      if (
+        other.id !== id &&
+        (other.state === 'running' ||
+          (other.state === 'queued' && other.job.created < entry.job.created))
+      ) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -191,18 +282,11 @@ export class JobsModel extends VDomModel {
    *
    * @returns The preview job once it ended (`done` with its plan, or `failed`
    * with the reason), or became `unknown`.
-   *
-   * #### Notes
-   * Never preview a removal: the server simulates only `apk add`, see
-   * `JobsModel.canPreview`.
    */
   async preview(
     action: JobAction,
     packages: ReadonlyArray<string>
   ): Promise<JobsModel.IEntry> {
-    if (!JobsModel.canPreview(action)) {
-      throw new Error(`A ${action} job cannot be previewed`);
-    }
     const entry = await this._submit({
       action,
       packages: [...packages],
@@ -248,8 +332,8 @@ export class JobsModel extends VDomModel {
   }
 
   /**
-   * Fetch the recent jobs (after a reload, the server still knows them) and
-   * follow the unfinished ones.
+   * Fetch the recent jobs (after a reload, the server still knows them),
+   * follow the unfinished ones, and from then on watch for new ones.
    *
    * #### Notes
    * Previews are left out. Jobs known already keep their log.
@@ -260,24 +344,21 @@ export class JobsModel extends VDomModel {
     }
     this._restoring = true;
     this.stateChanged.emit();
-    let jobs: IJob[] = [];
     let error: string | null = null;
     try {
-      jobs = await this.fetchJobs();
+      await this._fetchList();
     } catch (reason) {
       error = describeRequestError(reason, this._trans);
     }
     if (this.isDisposed) {
       return;
     }
-    for (const job of jobs) {
-      if (!job.preview) {
-        this._merge(job, null);
-      }
-    }
     this._restoring = false;
     this._restoreError = error;
     this.stateChanged.emit();
+    if (this._watch && this._watch.state.phase === 'constructed') {
+      void this._watch.start();
+    }
   }
 
   /**
@@ -335,6 +416,7 @@ export class JobsModel extends VDomModel {
       }
     }
     this._waiters.clear();
+    this._watch?.dispose();
     super.dispose();
     Signal.clearData(this);
   }
@@ -369,6 +451,32 @@ export class JobsModel extends VDomModel {
    */
   protected deleteJob(id: string): Promise<IJob> {
     return cancelJob(id, this.serverSettings);
+  }
+
+  /**
+   * Fetch the recent jobs and take them in: new unfinished ones are followed.
+   */
+  private async _fetchList(): Promise<void> {
+    const jobs = await this.fetchJobs();
+    if (this.isDisposed) {
+      return;
+    }
+    for (const job of jobs) {
+      if (!job.preview) {
+        this._merge(job, null);
+      }
+    }
+  }
+
+  /**
+   * Whether a job is hidden by `clearFinished()`.
+   */
+  private _isCleared(entry: JobsModel.IEntry): boolean {
+    return (
+      !isActiveState(entry.state) &&
+      this._clearedBefore !== '' &&
+      entry.job.created <= this._clearedBefore
+    );
   }
 
   private async _submit(request: IJobRequest): Promise<JobsModel.IEntry> {
@@ -611,6 +719,8 @@ export class JobsModel extends VDomModel {
     return this._sortedCache;
   }
 
+  private _cleared = new Signal<this, string>(this);
+  private _clearedBefore = '';
   private _entries = new Map<string, JobsModel.IEntry>();
   private _jobChanged = new Signal<this, JobsModel.IChange>(this);
   private _order: string[] = [];
@@ -623,6 +733,7 @@ export class JobsModel extends VDomModel {
   private _sortedCache: JobsModel.IEntry[] | null = null;
   private _trans: TranslationBundle;
   private _waiters = new Map<string, Private.IWaiter[]>();
+  private _watch: Poll | null;
 }
 
 /**
@@ -655,6 +766,11 @@ export namespace JobsModel {
      * shown as unknown once they are used up. Defaults to 1, 2, 4 and 8 seconds.
      */
     retryDelays?: ReadonlyArray<number>;
+    /**
+     * How often `restore()` goes on to fetch the list of jobs again, to find
+     * those started elsewhere, in milliseconds; 0 never. Defaults to 5000.
+     */
+    watchInterval?: number;
   }
 
   /**
@@ -709,17 +825,6 @@ export namespace JobsModel {
      * The job before the change, or `null` when it was added.
      */
     previous: IEntry | null;
-  }
-
-  /**
-   * Whether the server can simulate an action to show its plan first.
-   *
-   * #### Notes
-   * The server simulates `apk add` only: a `remove` job with `preview: true`
-   * would really remove the packages, so it is never sent.
-   */
-  export function canPreview(action: JobAction): boolean {
-    return action !== 'remove';
   }
 }
 

@@ -14,8 +14,14 @@ import { IDisposable } from '@lumino/disposable';
 
 import { getPackage } from '../api';
 import { packagesLabel, showLogDialog } from './dialog';
-import { changedPackages, IKernelUse, kernelsUsing } from './kernels';
+import {
+  changedPackages,
+  IKernelUse,
+  kernelsUsing,
+  restartKernel
+} from './kernels';
 import { JobsModel } from './model';
+import { jobOutcome, outcomeMessage } from './outcome';
 
 /**
  * How long a success stays on screen, in milliseconds (errors stay until dismissed).
@@ -130,16 +136,20 @@ export class JobNotifier implements IDisposable {
     const showLog = this._showLogAction(entry.id);
     this._shown.delete(entry.id);
     switch (entry.state) {
-      case 'done':
+      case 'done': {
+        // A job that did not do all it was asked is no plain success.
+        const outcome = jobOutcome(entry.job, trans);
+        const warn = outcome.warnings.length > 0;
         Notification.update({
           id,
-          type: 'success',
-          message: Private.doneMessage(entry, what, trans),
-          autoClose: SUCCESS_AUTO_CLOSE,
+          type: warn ? 'warning' : 'success',
+          message: outcomeMessage(entry.job, outcome, trans),
+          autoClose: warn ? false : SUCCESS_AUTO_CLOSE,
           progress: 1,
           actions: [showLog]
         });
         break;
+      }
       case 'cancelled':
         Notification.update({
           id,
@@ -192,7 +202,7 @@ export class JobNotifier implements IDisposable {
   private _progressMessage(entry: JobsModel.IEntry): string {
     const trans = this._trans;
     const what = packagesLabel(entry.job.packages, trans);
-    if (entry.state === 'queued') {
+    if (this.model.isWaiting(entry.id)) {
       return trans.__(
         'Waiting for other apk jobs: %1',
         Private.jobTitle(entry, what, trans)
@@ -250,9 +260,57 @@ export class JobNotifier implements IDisposable {
     if (uses.length === 0 || this._isDisposed) {
       return;
     }
-    Notification.warning(Private.restartMessage(uses, names, this._trans), {
-      autoClose: false
-    });
+    this._restartNotice(manager, uses, names);
+  }
+
+  /**
+   * The restart notice, with a "Restart kernel" action per kernel; each
+   * restart takes its action away, the last one closes the notice.
+   */
+  private _restartNotice(
+    manager: ServiceManager.IManager,
+    uses: IKernelUse[],
+    names: string[]
+  ): void {
+    const trans = this._trans;
+    let left = uses;
+    const actions = (): Notification.IAction[] =>
+      left.map(use => ({
+        label:
+          uses.length === 1
+            ? trans.__('Restart kernel')
+            : trans.__('Restart %1', use.name),
+        caption: trans.__('Restart the kernel of %1', use.path),
+        callback: (event: MouseEvent) => {
+          event.preventDefault();
+          left = left.filter(item => item !== use);
+          if (left.length === 0) {
+            Notification.dismiss(id);
+          } else {
+            Notification.update({
+              id,
+              type: 'warning',
+              message: Private.restartMessage(left, names, trans),
+              autoClose: false,
+              actions: actions()
+            });
+          }
+          restartKernel(manager, use).catch(reason => {
+            Notification.error(
+              trans.__(
+                'The kernel of %1 could not be restarted: %2',
+                use.name,
+                reason instanceof Error ? reason.message : String(reason)
+              ),
+              { autoClose: false }
+            );
+          });
+        }
+      }));
+    const id = Notification.warning(
+      Private.restartMessage(uses, names, trans),
+      { autoClose: false, actions: actions() }
+    );
   }
 
   private _ids = new Map<string, string>();
@@ -306,24 +364,6 @@ namespace Private {
         return trans.__('Removing %1', what);
       default:
         return trans.__('Installing %1', what);
-    }
-  }
-
-  /**
-   * The success message.
-   */
-  export function doneMessage(
-    entry: JobsModel.IEntry,
-    what: string,
-    trans: TranslationBundle
-  ): string {
-    switch (entry.job.action) {
-      case 'upgrade':
-        return trans.__('Upgraded %1.', what);
-      case 'remove':
-        return trans.__('Removed %1.', what);
-      default:
-        return trans.__('Installed %1.', what);
     }
   }
 

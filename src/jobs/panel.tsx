@@ -6,9 +6,10 @@
  * outcome and log, and a cancel button while they are unfinished.
  */
 
-import { Notification } from '@jupyterlab/apputils';
+import { Clipboard, Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
+  clearIcon,
   PanelWithToolbar,
   ReactWidget,
   refreshIcon,
@@ -19,6 +20,7 @@ import * as React from 'react';
 import { describeRequestError } from '../api';
 import { actionLabel, packagesLabel } from './dialog';
 import { isActiveState, JobDisplayState, JobsModel } from './model';
+import { jobOutcome } from './outcome';
 
 /**
  * CSS classes. Tests (jest and Galata) select on these: keep them stable.
@@ -34,6 +36,8 @@ const TIME_CLASS = 'jp-ApkJobs-time';
 const PROGRESS_CLASS = 'jp-ApkJobs-progress';
 const PROGRESS_BAR_CLASS = 'jp-ApkJobs-progressBar';
 const ERROR_CLASS = 'jp-ApkJobs-error';
+const WARNING_CLASS = 'jp-ApkJobs-warning';
+const COPY_LOG_CLASS = 'jp-ApkJobs-copyLog';
 const CHANGES_CLASS = 'jp-ApkJobs-changes';
 const ACTIONS_CLASS = 'jp-ApkJobs-actions';
 const TOGGLE_LOG_CLASS = 'jp-ApkJobs-toggleLog';
@@ -43,7 +47,14 @@ const LOG_CLASS = 'jp-ApkJobs-log';
 const EMPTY_CLASS = 'jp-ApkJobs-empty';
 const LOADING_CLASS = 'jp-ApkJobs-loading';
 
+const SHOW_ALL_CLASS = 'jp-ApkJobs-showAll';
+
 const EXPANDED_MOD = 'jp-mod-expanded';
+
+/**
+ * How many jobs the list shows until the user asks for all of them.
+ */
+const RECENT_JOBS = 5;
 const INDETERMINATE_MOD = 'jp-mod-indeterminate';
 
 /**
@@ -104,7 +115,13 @@ export class JobList extends ReactWidget {
   protected render(): JSX.Element {
     const { model } = this;
     const trans = this._trans;
-    const jobs = model.jobs;
+    const all = model.jobs;
+    // The recent jobs, and every unfinished one.
+    const jobs = this._showAll
+      ? all
+      : all.filter(
+          (entry, index) => index < RECENT_JOBS || isActiveState(entry.state)
+        );
     return (
       <>
         {model.isRestoring && jobs.length === 0 && (
@@ -147,14 +164,27 @@ export class JobList extends ReactWidget {
                 });
               }}
               onReconnect={() => model.reconnect(entry.id)}
+              waiting={model.isWaiting(entry.id)}
               trans={trans}
             />
           ))}
         </ul>
+        {jobs.length < all.length && (
+          <button
+            className={`${SHOW_ALL_CLASS} jp-Button jp-mod-minimal`}
+            onClick={() => {
+              this._showAll = true;
+              this.update();
+            }}
+          >
+            {trans.__('Show all %1 jobs', all.length)}
+          </button>
+        )}
       </>
     );
   }
 
+  private _showAll = false;
   private _expanded = new Set<string>();
   private _logErrors = new Map<string, string>();
   private _trans: TranslationBundle;
@@ -192,6 +222,15 @@ export class JobsSection extends PanelWithToolbar {
     this.model = model;
     this._trans = trans;
     this.addClass(SECTION_CLASS);
+    this.toolbar.addItem(
+      'clear',
+      new ToolbarButton({
+        icon: clearIcon,
+        onClick: () => model.clearFinished(),
+        tooltip: trans.__('Clear the finished jobs from this list'),
+        label: trans.__('Clear finished')
+      })
+    );
     this.toolbar.addItem(
       'refresh',
       new ToolbarButton({
@@ -268,12 +307,17 @@ export function JobEntry(props: JobEntry.IProperties): JSX.Element {
     onToggleLog,
     onCancel,
     onReconnect,
+    waiting,
     trans
   } = props;
   const { job, state } = entry;
+  const warnings =
+    state === 'done' ? jobOutcome(job, trans).warnings : ([] as string[]);
+  // The badge: a job that did not do all it was asked is no plain "done".
+  const badge = warnings.length > 0 ? 'warning' : state;
   const active = isActiveState(state);
   const percent = Math.round(entry.progress * 100);
-  const classes = [JOB_CLASS, `jp-mod-${state}`];
+  const classes = [JOB_CLASS, `jp-mod-${badge}`];
   if (expanded) {
     classes.push(EXPANDED_MOD);
   }
@@ -300,8 +344,12 @@ export function JobEntry(props: JobEntry.IProperties): JSX.Element {
       aria-busy={active}
     >
       <div className={JOB_HEADER_CLASS}>
-        <span className={`${STATE_CLASS} jp-mod-${state}`}>
-          {Private.stateLabel(state, trans)}
+        <span className={`${STATE_CLASS} jp-mod-${badge}`}>
+          {warnings.length > 0
+            ? trans.__('warning')
+            : state === 'queued' && !waiting
+              ? trans.__('starting')
+              : Private.stateLabel(state, trans)}
         </span>
         <span
           className={TITLE_CLASS}
@@ -329,6 +377,11 @@ export function JobEntry(props: JobEntry.IProperties): JSX.Element {
         </div>
       )}
       {outcome && <div className={ERROR_CLASS}>{outcome}</div>}
+      {warnings.map(text => (
+        <div key={text} className={WARNING_CLASS}>
+          {text}
+        </div>
+      ))}
       {state === 'done' && job.installed.length > 0 && (
         <div className={CHANGES_CLASS}>
           {trans.__('Changed: %1', job.installed.join(', '))}
@@ -356,6 +409,14 @@ export function JobEntry(props: JobEntry.IProperties): JSX.Element {
             onClick={onReconnect}
           >
             {trans.__('Check again')}
+          </button>
+        )}
+        {expanded && job.log && (
+          <button
+            className={`${COPY_LOG_CLASS} jp-Button jp-mod-minimal`}
+            onClick={() => Clipboard.copyToSystem(job.log)}
+          >
+            {trans.__('Copy log')}
           </button>
         )}
       </div>
@@ -404,6 +465,10 @@ export namespace JobEntry {
      * Called to ask the server about an unknown job again.
      */
     onReconnect: () => void;
+    /**
+     * Whether the job, if queued, waits for another one.
+     */
+    waiting: boolean;
     /**
      * The translation bundle.
      */

@@ -39,6 +39,10 @@ export interface IInstallOutcome {
    * Seconds from the request to the end.
    */
   seconds: number;
+  /**
+   * The packages named that apk left as they were (already installed).
+   */
+  unchanged?: string[];
 }
 
 /**
@@ -273,7 +277,8 @@ export class PipCellExecutor {
       // Cancels the job at once if the kernel was interrupted meanwhile.
       const ended = await this._router.waitFor(job, signal);
       const failure = ended.ok ? null : (ended.error ?? 'apk failed');
-      return { decisions, failure, seconds: ended.seconds };
+      const unchanged = ended.unchanged ?? [];
+      return { decisions, failure, seconds: ended.seconds, unchanged };
     } catch (error) {
       const failure = describeRequestError(error, this._trans);
       return { decisions, failure, seconds: 0 };
@@ -288,10 +293,19 @@ export class PipCellExecutor {
     outcome: Private.IOutcome
   ): { routed: Set<IRequirementToken>; summary: string[] } {
     const { decisions, failure, seconds } = outcome;
+    const unchanged = new Set(outcome.unchanged);
     const routed = new Set<IRequirementToken>();
     const summary = decisions.map((decision, index) => {
       if (decision.route === 'apk' && failure === null) {
         routed.add(tokens[index]);
+        if (unchanged.has(decision.package!)) {
+          return this._trans.__(
+            '%1 → apk: %2 %3 (already installed)',
+            decision.requirement,
+            decision.package!,
+            decision.version ?? ''
+          );
+        }
         return this._trans.__(
           '%1 → apk: %2 %3 (%4 s)',
           decision.requirement,
@@ -403,6 +417,10 @@ namespace Private {
      * Seconds the install took.
      */
     seconds: number;
+    /**
+     * The packages apk left as they were (already installed).
+     */
+    unchanged?: string[];
   }
 
   /**

@@ -9,6 +9,7 @@ import type { ServerConnection } from '@jupyterlab/services';
 
 import { type IJob, type IResolveReply, resolveRequirements } from '../api';
 import type { JobsModel } from '../jobs/model';
+import { jobChanges } from '../jobs/outcome';
 import type { IInstallOutcome, IPipRouter } from './executor';
 
 /**
@@ -53,7 +54,8 @@ export class ServerPipRouter implements IPipRouter {
         error: ok
           ? undefined
           : (ended.job.error ?? ended.connectionError ?? ended.state),
-        seconds: (performance.now() - start) / 1000
+        seconds: (performance.now() - start) / 1000,
+        unchanged: ok ? jobChanges(ended.job).unchanged : []
       };
     } finally {
       signal.removeEventListener('abort', cancel);

@@ -36,7 +36,6 @@ import {
 } from './repositories';
 
 const FIELD_CLASS = 'jp-ApkRepositoriesField';
-const DESCRIPTION_CLASS = 'jp-ApkRepositoriesField-description';
 const LIST_CLASS = 'jp-ApkRepositoriesField-list';
 const ENTRY_CLASS = 'jp-ApkRepositoriesField-entry';
 const ENTRY_MAIN_CLASS = 'jp-ApkRepositoriesField-entryMain';
@@ -112,9 +111,6 @@ export function RepositoriesField(
   return (
     <div className={FIELD_CLASS}>
       {props.title && <h3>{props.title}</h3>}
-      {props.description && (
-        <div className={DESCRIPTION_CLASS}>{props.description}</div>
-      )}
       <ServerState model={model} trans={trans} />
       {entries.length === 0 ? (
         <div className={EMPTY_CLASS}>
@@ -213,10 +209,6 @@ export namespace RepositoriesField {
      */
     title?: string;
     /**
-     * The setting's description.
-     */
-    description?: string;
-    /**
      * Whether the form is read-only.
      */
     disabled?: boolean;
@@ -246,7 +238,6 @@ export namespace RepositoriesField {
               trans={trans}
               idPrefix={props.idSchema?.$id ?? 'jp-ApkRepositoriesField'}
               title={schema.title}
-              description={schema.description}
               disabled={props.disabled || props.readonly}
             />
           )}

@@ -3,10 +3,12 @@
 
 /**
  * The `repositories` setting: policy rules, the model applying it to the
- * server, its settings editor field and its line in the sidebar.
+ * server, its settings editor field, its line in the sidebar and the
+ * notification of a refused list.
  */
 
 export * from './field';
 export * from './model';
+export * from './refusal';
 export * from './repositories';
 export * from './status';

@@ -7,9 +7,8 @@
  * settings editor.
  */
 
-import { Notification } from '@jupyterlab/apputils';
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
-import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
+import type { ITranslator } from '@jupyterlab/translation';
 import type {
   IFormRendererRegistry,
   PanelWithToolbar
@@ -21,6 +20,7 @@ import type { IServerInfo } from '../api';
 import { RepositoriesField } from './field';
 import { RepositorySettingsModel } from './model';
 import { REPOSITORIES_SETTING } from './repositories';
+import { RefusalNotice } from './refusal';
 import { RepositorySettingsStatus } from './status';
 
 /**
@@ -129,9 +129,14 @@ export function showRepositorySettings(options: {
     fieldRenderer: RepositoriesField.renderer(model, translator)
   });
   model.applied.connect(options.onApplied);
-  model.failed.connect((_, message) =>
-    Private.notifyRefused(message, commands, editSettings, trans)
-  );
+  // One notification for a refused list, updated in place and closed once the
+  // list is fixed or removed.
+  new RefusalNotice({
+    model,
+    trans,
+    onEdit: editSettings,
+    canEdit: () => commands.hasCommand(OPEN_SETTINGS_COMMAND)
+  });
 }
 
 /**
@@ -153,28 +158,3 @@ export function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
   });
 }
 
-/**
- * Module-private helpers.
- */
-namespace Private {
-  /**
-   * Tell that the server refused the repositories.
-   *
-   * #### Notes
-   * A short prefix: notifications show 140 characters of the server's
-   * message; the sidebar and the settings editor show all of it.
-   */
-  export function notifyRefused(
-    message: string,
-    commands: CommandRegistry,
-    editSettings: () => void,
-    trans: TranslationBundle
-  ): void {
-    Notification.error(trans.__('Repositories not applied: %1', message), {
-      autoClose: false,
-      actions: commands.hasCommand(OPEN_SETTINGS_COMMAND)
-        ? [{ label: trans.__('Edit Settings'), callback: editSettings }]
-        : []
-    });
-  }
-}

@@ -147,6 +147,19 @@ describe('PipCellExecutor', () => {
     }
   });
 
+  it('says "already installed" when apk had nothing to install', async () => {
+    const { router, run } = setup();
+    router.outcome = { ok: true, seconds: 0.3, unchanged: ['py3-numpy'] };
+    const { sessionContext, sent } = fakeSession();
+    await run({ cell: cell('%pip install numpy'), sessionContext });
+    const [summary] = sent[sent.length - 1].split('\n');
+    expect(summary).toBe(
+      `print(${pythonString(
+        'numpy → apk: py3-numpy 2.2.4-r1 (already installed)'
+      )})`
+    );
+  });
+
   it('keeps later cells of the session behind a held one', async () => {
     const { router, run } = setup();
     let release!: () => void;

@@ -286,7 +286,11 @@ test.describe('Prebuilt Packages sidebar', () => {
     await expect(details).toContainText(target.version);
     await expect(details).toContainText(target.description);
 
-    // Another row shows that package's details instead.
+    // The details take the list's place; back to the list, another row shows its own.
+    await expect(panel.locator('.jp-ApkPanel-list')).toBeHidden();
+    await details.locator('.jp-ApkPanel-detailsBack').click();
+    await expect(details).toHaveCount(0);
+    await expect(row).toBeVisible();
     const other = list.find(
       p => p.name !== target.name && p.version !== target.version
     );

@@ -161,12 +161,12 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
     await page.sidebar.setWidth(440);
     const row = await packageRow(panel, target.name);
     await expect(row.locator('.jp-ApkPanel-installedBadge')).toHaveCount(0);
-    await expect(row.locator('button.jp-ApkPanel-remove')).toHaveCount(0);
+    await expect(row.locator('.jp-ApkPanel-remove')).toHaveCount(0);
 
     // Hold the lock so that the job is seen running; apk simulates (for the plan) without it.
     const lock = await holdLock(request);
     try {
-      await row.locator('button.jp-ApkPanel-install').click();
+      await row.locator('.jp-ApkPanel-install').click();
 
       // The confirmation shows apk's plan: the package, its version and the sizes.
       const dialog = page.locator(DIALOG);
@@ -227,8 +227,8 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
     await expect(row).toHaveAttribute('data-installed-version', target.version);
     await expect(row).not.toHaveClass(/jp-mod-installing/);
     await expect(row.locator('.jp-ApkPanel-progress')).toHaveCount(0);
-    await expect(row.locator('button.jp-ApkPanel-install')).toHaveCount(0);
-    await expect(row.locator('button.jp-ApkPanel-remove')).toBeVisible();
+    await expect(row.locator('.jp-ApkPanel-install')).toHaveCount(0);
+    await expect(row.locator('.jp-ApkPanel-remove')).toBeVisible();
     await expect(
       toast(page, 'success', `Installed ${target.name}`)
     ).toBeVisible();
@@ -253,7 +253,8 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
     const panel = await openSidebar(page);
     for (const name of names) {
       const row = await packageRow(panel, name);
-      await row.locator('input.jp-ApkPanel-select').check();
+      await row.locator('.jp-ApkPanel-select').click();
+      await expect(row).toHaveAttribute('aria-checked', 'true');
     }
     await panel.locator('.jp-ApkPanel-search input').fill('');
     await panel.locator('button.jp-ApkPanel-installSelected').click();
@@ -273,7 +274,7 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
       await expect(job).toContainText(name);
       const row = panel.locator(`${ENTRY}[data-package="${name}"]`);
       await expect(row.locator('.jp-ApkPanel-installedBadge')).toBeVisible();
-      await expect(row.locator('input.jp-ApkPanel-select')).not.toBeChecked();
+      await expect(row).toHaveAttribute('aria-checked', 'false');
     }
     await expect(
       panel.locator('button.jp-ApkPanel-installSelected')
@@ -291,7 +292,7 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
     // Held for longer than apk waits (10 s): apk gives up with "Unable to lock database".
     const lock = await holdLock(request);
     try {
-      await row.locator('button.jp-ApkPanel-install').click();
+      await row.locator('.jp-ApkPanel-install').click();
       const dialog = page.locator(DIALOG);
       await expect(dialog.locator('.jp-ApkPlan')).toBeVisible({
         timeout: 30000
@@ -314,7 +315,7 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
     await expect(job.locator('.jp-ApkJobs-progress')).toHaveCount(0);
     await expect(row).not.toHaveClass(/jp-mod-installing/);
     await expect(row.locator('.jp-ApkPanel-installedBadge')).toHaveCount(0);
-    await expect(row.locator('button.jp-ApkPanel-install')).toBeVisible();
+    await expect(row.locator('.jp-ApkPanel-install')).toBeVisible();
     await expect(page.locator('.jp-ApkJobs-status')).toBeHidden();
 
     // The notification ends as an error, with a "Show log" action that shows apk's output.
@@ -359,7 +360,7 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
     // Removing it from the sidebar: the kernel imported it, so it is told to restart.
     const panel = await openSidebar(page);
     const row = await packageRow(panel, name);
-    await row.locator('button.jp-ApkPanel-remove').click();
+    await row.locator('.jp-ApkPanel-remove').click();
     const dialog = page.locator(DIALOG);
     await expect(
       dialog.locator(`.jp-ApkPlan-step[data-package="${name}"]`)

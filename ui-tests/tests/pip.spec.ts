@@ -455,6 +455,15 @@ test.describe.serial('%pip install routed to apk', () => {
     expect(isInside(file, root)).toBe(true);
     expect(resolves).toHaveLength(1); // a cell without pip is not resolved
 
+    // Again: apk has nothing to do, and the summary says so.
+    await run('%pip install termcolor');
+    await expect(cells).toHaveCount(3, { timeout: 30000 });
+    await expect
+      .poll(() => outputOf(2), { timeout: 60000 })
+      .toBe(
+        `termcolor → apk: py3-termcolor ${termcolor.version} (already installed)\n`
+      );
+
     // Nothing went through pip here; apk's package is removed through the API.
     await removeInstalled(request, ['py3-termcolor']);
     expect(
