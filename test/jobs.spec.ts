@@ -317,7 +317,7 @@ describe('JobsModel', () => {
     });
 
     afterEach(() => {
-      delete (document as any).hidden;
+      Reflect.deleteProperty(document, 'hidden');
     });
 
     it('finds and follows a job started elsewhere without a refresh', async () => {

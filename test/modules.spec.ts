@@ -12,6 +12,7 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
+import type { IJob } from '../src/api';
 import { formatBytes } from '../src/catalog/format';
 import { JobsModel } from '../src/jobs/model';
 import { IModuleAnswer, lookupModule } from '../src/modules/api';
@@ -244,8 +245,8 @@ describe('ImportOfferModel', () => {
   async function finishJob(state: string, error: string | null = null) {
     await waitFor(() => jobs.activeJobFor('py3-tabulate') !== null);
     const { id } = jobs.activeJobFor('py3-tabulate')!;
-    server.update(id, { state: 'running' } as any);
-    server.update(id, { state, error } as any);
+    server.update(id, { state: 'running' });
+    server.update(id, { state: state as IJob['state'], error });
   }
 
   beforeEach(() => {

@@ -28,8 +28,8 @@ import { PanelLayout, Widget } from '@lumino/widgets';
 
 import { JobsModel } from '../jobs/model';
 import { IApkJobs } from '../tokens';
-import { IModuleAnswer, lookupModule } from './api';
-import { ImportOffer, ImportOfferModel } from './offer';
+import type { IModuleAnswer } from './api';
+import type { ImportOfferModel } from './offer';
 import { ImportErrorWatcher } from './watcher';
 
 /**
@@ -151,9 +151,12 @@ export const importOfferPlugin: JupyterFrontEndPlugin<void> = {
           serviceManager.kernelspecs.specs?.kernelspecs[name]?.language,
         isEnabled: () => enabled,
         lookup: (module, kernel, signal) =>
-          lookupModule(module, kernel, serviceManager.serverSettings, signal),
+          // Loaded with the first import error: most sessions never have one.
+          import('./api').then(({ lookupModule }) =>
+            lookupModule(module, kernel, serviceManager.serverSettings, signal)
+          ),
         show: (cell, answer) =>
-          Private.show(cell, answer, {
+          void Private.show(cell, answer, {
             jobs,
             trans,
             confirm,
@@ -216,11 +219,12 @@ export const importOfferPlugin: JupyterFrontEndPlugin<void> = {
  * Module-private helpers.
  */
 namespace Private {
-  export function show(
+  export async function show(
     cell: CodeCell,
     answer: IModuleAnswer,
     options: Omit<ImportOfferModel.IOptions, 'answer'>
-  ): void {
+  ): Promise<void> {
+    const { ImportOffer, ImportOfferModel } = await import('./offer');
     if (!ImportOfferModel.isShown(answer)) {
       return;
     }

@@ -113,7 +113,7 @@ export function showRepositorySettings(options: {
   pluginId: string;
   translator: ITranslator;
   onApplied: () => void;
-}): void {
+}): RefusalNotice {
   const { model, commands, formRegistry, translator } = options;
   const trans = translator.load('jupyterlab_apk');
   // The query matches the schema's title, which is not translated.
@@ -131,7 +131,7 @@ export function showRepositorySettings(options: {
   model.applied.connect(options.onApplied);
   // One notification for a refused list, updated in place and closed once the
   // list is fixed or removed.
-  new RefusalNotice({
+  return new RefusalNotice({
     model,
     trans,
     onEdit: editSettings,
@@ -157,4 +157,3 @@ export function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
     );
   });
 }
-
