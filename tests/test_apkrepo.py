@@ -217,7 +217,6 @@ def test_real_apk_add_resolves_the_closure(
     public = built.key.with_suffix(".rsa.pub")
     keys_dir = _keys_dir(tmp_path / "keys", public, keys.key.public_pem_path)
     root = make_root(tmp_path / "root")
-    (root / "var/cache/apk").mkdir(parents=True)  # apk 2.x opens its cache even when unused
 
     repos = [built.repo, standin]
     done = _apk_add(real_apk, root, keys_dir, repos, "py3-python-slugify", "py3-gmpy2")

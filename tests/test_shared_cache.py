@@ -35,7 +35,6 @@ def repo_server(tmp_path, keys):
 async def install_as(user, real_apk, repo_server, tmp_path, keys, shared_cache):
     """Install py3-demo as *user*'s server would: its own root, state and installer."""
     root = make_root(tmp_path / user / "root", ARCH)
-    (root / "var/cache/apk").mkdir(parents=True)  # as in Alpine; apk 2.x --no-cache needs it
     manager = ApkManager(
         repositories=[f"{repo_server.url}/repo"],
         keys_dir=str(keys.dir),
