@@ -18,11 +18,7 @@ import {
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import {
-  IFormRendererRegistry,
-  PanelWithToolbar,
-  refreshIcon
-} from '@jupyterlab/ui-components';
+import { IFormRendererRegistry, refreshIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { JobAction } from './api';
@@ -91,11 +87,6 @@ const PACKAGES_ARGS_SCHEMA = {
  * The id of the catalog plugin, which is also its settings schema's id.
  */
 const CATALOG_PLUGIN_ID = 'jupyterlab-apk:catalog';
-
-/**
- * The class of the sidebar's repositories section (`CatalogPanel`).
- */
-const REPOSITORIES_SECTION_CLASS = 'jp-ApkPanel-repositoriesSection';
 
 /**
  * How long the settings wait for the server's policy before loading without
@@ -170,11 +161,7 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
     // The query matches the schema's title, which is not translated.
     const editSettings = () =>
       commands.execute(OPEN_SETTINGS_COMMAND, { query: 'Prebuilt Packages' });
-    (
-      panel.widgets.find(widget =>
-        widget.hasClass(REPOSITORIES_SECTION_CLASS)
-      ) as PanelWithToolbar | undefined
-    )?.insertWidget(
+    panel.repositoriesSection.insertWidget(
       0,
       new RepositorySettingsStatus({
         model: repositorySettings,
