@@ -23,6 +23,7 @@ import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { JobAction } from './api';
 import { CatalogModel, isCatalogFilter } from './catalog/model';
+import { addEnvironmentSection } from './environment/section';
 import { CatalogPanel } from './catalog/panel';
 import { apkIcon } from './icons';
 import { runJob } from './jobs/actions';
@@ -147,6 +148,15 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
               )
         : null
     });
+    if (jobs) {
+      addEnvironmentSection(
+        panel,
+        jobs,
+        app.serviceManager.serverSettings,
+        translator,
+        trans
+      );
+    }
     if (restorer) {
       restorer.add(panel, 'jupyterlab-apk-catalog');
     }
