@@ -24,6 +24,8 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.spec.ts?(x)'],
   setupFiles: ['<rootDir>/test/setup.js'],
   moduleNameMapper: {
+    // src/pip's relative imports name the emitted .js file; jest reads the .ts.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
     '\\.(css|less|sass|scss)$': '<rootDir>/test/stubs/style.js',
     '\\.svg$': '<rootDir>/test/stubs/svg.js'
   },

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from demo.apkrepo import PackageInfo, generate_key, write_repository
+from jupyterlab_apk.apkwriter import PackageInfo, generate_key, write_repository
 
 from .server import running_server, summary
 

@@ -17,7 +17,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from demo.apkrepo import build_index, generate_key
+from jupyterlab_apk.apkwriter import build_index, generate_key
 
 ALPINE_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "alpine"
 SOURCES = ("v3.22-community-x86_64-py3-sample.APKINDEX", "v3.22-main-x86_64-head.APKINDEX")

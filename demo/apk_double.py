@@ -8,8 +8,8 @@ files, database format and lock.
 
     python -m demo.apk_double [OPTIONS] APPLET [ARGS]      (or demo/bin/apk-test-double)
 
-Applets: `add NAME[=VER|>=VER|…]…`, `del NAME…`, `info [-e NAME…]`, `list [-I|--installed]
-[-u|--upgradable] [PATTERN…]`, `policy NAME…`, `--version`. Options: `--root R` (`-p`),
+Applets: `add NAME[=VER|>=VER|…]…`, `del NAME…`, `fix [NAME…]`, `info [-e NAME…]`,
+`list [-I|--installed] [-u|--upgradable] [PATTERN…]`, `policy NAME…`, `--version`. Options: `--root R` (`-p`),
 `--initdb`, `--no-cache`, `--allow-untrusted`, `--keys-dir D` (default R/etc/apk/keys),
 `-X`/`--repository REPO` (repeatable), `--repositories-file F` (default R/etc/apk/repositories),
 `--arch A` (default R/etc/apk/arch, else x86_64), `--wait S`, `--progress-fd N`,
@@ -31,9 +31,10 @@ Simplifications and guesses, each one deliberate:
 - `python3` (and `python3~X.Y`) dependencies count as satisfied by the host's Python when no
   repository and no installed package provides `python3` (the demo packages target the host).
 - The solver is greedy (first fitting choice, no backtracking); its exit status counts one error
-  per failing name or package, which reproduces every recorded case.
+  per failing name or package, plus one per package left in error (`f:` flags, until
+  `apk fix`), which reproduces every recorded case.
 - Scripts run with `sh` with the root as working directory, not chrooted into it; deinstall
-  scripts are not kept, so `del` runs none. Conflicts (`!name`), install_if, file ownership
+  scripts are not kept, so `del` runs none. Conflicts (`!name`), file ownership
   clashes, symlinks and tagged repositories (`@tag url`) are not handled; a local `.apk`
   argument is refused with exit 99 (apk would install a good one).
 - Not recorded in apk-cli.md, so taken from apk-tools 2.x's sources: the wording for a relative
@@ -60,7 +61,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from demo.apkrepo import read_apk
+from jupyterlab_apk.apkwriter import read_apk
 from jupyterlab_apk.apkindex import IndexParseError, PackageRecord, parse_index, parse_installed
 from jupyterlab_apk.signing import IndexFormatError, load_keys, open_index, split_gzip_members
 from jupyterlab_apk.versions import compare, satisfies
@@ -324,17 +325,21 @@ class Database:
                     pass
 
     def _lock(self) -> None:
+        digits = re.match(r"\s*(\d+)", self.opts.wait)  # apk reads it with atoi()
+        wait = int(digits[1]) if digits else 0
         try:
             flags = os.O_CREAT | os.O_RDWR | os.O_CLOEXEC
             self.lock_fd = os.open(self.root / LOCK_FILE, flags, 0o600)
         except OSError as exc:
-            raise DatabaseError("Unable to lock database", exc.errno) from None
+            if wait <= 0:
+                raise DatabaseError("Unable to lock database", exc.errno) from None
+            # apk then waits on flock() of the descriptor it could not open.
+            self.output.message("Waiting for repository lock")
+            raise DatabaseError("Unable to lock database", errno.EBADF) from None
         try:
             fcntl.flock(self.lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except BlockingIOError:
-            digits = re.match(r"\s*(\d+)", self.opts.wait)  # apk reads it with atoi()
-            wait = int(digits[1]) if digits else 0
             if wait <= 0:
                 raise DatabaseError("Unable to lock database", errno.EAGAIN) from None
         self.output.message("Waiting for repository lock")
@@ -407,6 +412,11 @@ class Database:
         entries = sorted(world, key=lambda dep: dep.name)
         _write_atomically(self.root / WORLD_FILE, "".join(f"{dep}\n" for dep in entries))
 
+    def errors_left(self) -> int:
+        """Packages in error (`f:` flags) after a run: apk counts each one as an error in
+        every run, until `apk fix` clears them."""
+        return sum(1 for installed in self.installed.values() if installed.flags)
+
     def usage_line(self, errors: int) -> str:
         mib = sum(i.record.installed_size for i in self.installed.values()) // (1024 * 1024)
         status = f"{errors} error{'s' * (errors > 1)};" if errors else "OK:"
@@ -432,7 +442,28 @@ class Solver:
     def solve(self, world: list[Dep]) -> bool:
         for dep in world:
             self.require(dep, f"world[{dep}]")
+        if not self.failed:
+            self.add_install_if()
         return not self.failed
+
+    def add_install_if(self) -> None:
+        """Select, after the world, each package whose install_if (`i:`) conditions the
+        selection meets (Alpine's `-pyc` companions), until no more come in."""
+        packages = self.db.packages.values()
+        names = {pkg.record.name for pkg in packages if pkg.record.details.install_if}
+        while True:
+            added = False
+            for name in sorted(names - set(self.selected)):
+                usable = [pkg for pkg in self.candidates(Dep(name)) if pkg.available]
+                if not usable:
+                    continue
+                conditions = filter(None, map(Dep.parse, usable[0].record.details.install_if))
+                if all(any(_offers(p.record, dep) for p in self.selected.values())
+                       for dep in conditions):  # fmt: skip
+                    self.walk(usable[0], select=True)
+                    added = True
+            if not added:
+                return
 
     def candidates(self, dep: Dep) -> list[Pkg]:
         """Packages named or providing `dep.name` whose version fits, best first."""
@@ -538,11 +569,13 @@ class Committer:
         r = pkg.record
         if old is None:
             return f"Installing {r.name} ({r.version})"
+        if old.record.version == r.version:
+            return f"Reinstalling {r.name} ({r.version})"
         verb = "Upgrading" if compare(r.version, old.record.version) > 0 else "Downgrading"
         return f"{verb} {r.name} ({old.record.version} -> {r.version})"
 
     def install(self, pkg: Pkg, old: Installed | None) -> int:
-        """Fetch, verify, extract and record *pkg*; the number of errors (0 or 1)."""
+        """Fetch, verify, extract and record *pkg*; 1 if it could not be installed at all."""
         try:
             repo = next(repo for repo in pkg.repos if repo.available)
             data = self.db.fetch(repo.url, f"{pkg.nv}.apk")
@@ -572,7 +605,7 @@ class Committer:
             self.remove_paths(old, keep=set(_body_paths(body)[1]))
         script_failed |= not self.script(pkg, old, contents.scripts, f".post-{stage}")
         installed.flags = "f" * broken + "s" * script_failed
-        return int(broken or script_failed)
+        return 0  # a package installed in error counts among Database.errors_left
 
     def extract(self, pkg: Pkg, entries: list) -> tuple[bool, list[str]]:
         """Write the files under temporary names, then rename them all; (broken, db body)."""
@@ -720,6 +753,26 @@ def solve_and_commit(
     errors = Committer(db, output).run(removals, changes)
     if not db.opts.simulate:
         db.write(world)
+    errors += db.errors_left()
+    output.message(db.usage_line(errors))
+    return errors
+
+
+def fix(db: Database, output: Output) -> int:
+    """Reinstall the named packages, or every package in error (`f:` flags) without names."""
+    names = db.opts.args or [name for name, i in db.installed.items() if i.flags]
+    changes = []
+    for name in names:
+        installed = db.installed.get(name)
+        if installed is None:
+            output.error(f"ERROR: No such package: {name}")
+            return 1
+        pkg = db.packages[(name, installed.record.version)]
+        changes.append((pkg, installed))
+    errors = Committer(db, output).run([], changes)
+    if not db.opts.simulate:
+        db.write(db.world)
+    errors += db.errors_left()
     output.message(db.usage_line(errors))
     return errors
 
@@ -783,7 +836,7 @@ def policy(db: Database, output: Output) -> int:
     return 0
 
 
-APPLETS = {"add": (add, True), "del": (delete, True), "info": (info, False),
+APPLETS = {"add": (add, True), "del": (delete, True), "fix": (fix, True), "info": (info, False),
            "list": (list_packages, False), "policy": (policy, False)}  # fmt: skip
 
 

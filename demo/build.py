@@ -2,8 +2,9 @@
 
     python -m demo.build --output DIR [--python 3.11] [--arch x86_64]
 
-Each wheel becomes `py3-<name>` `<version>-r0` with its files under
-usr/lib/python<X.Y>/site-packages, like Alpine's own py3-* packages, and the repository is signed
+`jupyter apk-repo build`'s library (`jupyterlab_apk.repobuild`) makes each wheel `py3-<name>`
+`<version>-r0` with its files under usr/lib/python<X.Y>/site-packages, like Alpine's own py3-*
+packages, from the downloaded wheels only (`--no-index --find-links`), and signs the repository
 with a demo key:
 
     DIR/repo/<arch>/APKINDEX.tar.gz, *.apk   give apk `-X DIR/repo`
@@ -18,30 +19,31 @@ re-hashes a few small files and returns.
 from __future__ import annotations
 
 import argparse
-import calendar
-import email
 import hashlib
 import json
 import re
 import shutil
 import subprocess
 import sys
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.message import Message
 from pathlib import Path
 
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name, parse_wheel_filename
-
-from demo.apkrepo import PackageInfo, SigningKey, generate_key, load_key, write_repository
+import jupyterlab_apk
+from jupyterlab_apk.apkwriter import SigningKey, generate_key, load_key
+from jupyterlab_apk.repobuild import build_repository
+from jupyterlab_apk.wheelapk import Target
 
 WHEELS_TXT = Path(__file__).with_name("wheels.txt")
 STAMP = "build-stamp.json"
 PACKAGER = "jupyterlab-apk demo <demo@example.invalid>"
 # Inputs beyond the command line: changing the pins or the builder makes a new repository.
-_BUILDER_FILES = (WHEELS_TXT, Path(__file__), Path(__file__).with_name("apkrepo.py"))
+_LIBRARY = Path(jupyterlab_apk.__file__).parent
+_BUILDER_FILES = (
+    WHEELS_TXT,
+    Path(__file__),
+    *(_LIBRARY / name for name in ("apkwriter.py", "wheelapk.py", "repobuild.py", "elf.py")),
+)
 
 
 class DownloadError(RuntimeError):
@@ -97,16 +99,22 @@ def build(output: Path, *, python: str, arch: str) -> DemoRepository:
     current = _up_to_date(output, inputs)
     if current is not None:
         return current
-    wheels = _wheels(output / "wheels", python)
-    available = {canonicalize_name(parse_wheel_filename(wheel.name)[0]) for wheel in wheels}
-    packages = [_package(wheel, python, arch, available) for wheel in wheels]
+    download_pinned(output / "wheels", python)
     key = _signing_key(output)
     # Start from an empty arch directory so no package of an older pin set lingers beside the index.
     shutil.rmtree(output / "repo" / arch, ignore_errors=True)
-    write_repository(output / "repo", arch, packages, key)
+    report = build_repository(
+        output / "repo",
+        pinned_requirements(),
+        key,
+        Target(python, arch),
+        find_links=[output / "wheels"],
+        no_index=True,
+        maintainer=PACKAGER,
+    )
     produced = [*sorted((output / "repo" / arch).iterdir()), key.public_pem_path]
     produced.append(output / "private" / key.key_name.removesuffix(".pub"))
-    names = [info.name for info, _ in packages]
+    names = sorted(name for name, _ in report.built)
     stamp = {
         "inputs": inputs,
         "outputs": {str(path.relative_to(output)): _sha256(path.read_bytes()) for path in produced},
@@ -149,11 +157,19 @@ def _up_to_date(output: Path, inputs: dict) -> DemoRepository | None:
         return None
 
 
-def _pinned_hashes() -> list[set[str]]:
-    """The allowed sha256 values of each requirement line of wheels.txt."""
-    lines = WHEELS_TXT.read_text().replace("\\\n", " ").splitlines()
-    requirements = [line.split("#", 1)[0].strip() for line in lines]
-    return [set(re.findall(r"--hash=sha256:([0-9a-f]{64})", line)) for line in requirements if line]
+def _pinned_lines(pins: Path) -> list[str]:
+    lines = pins.read_text().replace("\\\n", " ").splitlines()
+    return [line for line in (line.split("#", 1)[0].strip() for line in lines) if line]
+
+
+def _pinned_hashes(pins: Path) -> list[set[str]]:
+    """The allowed sha256 values of each requirement line of *pins*."""
+    return [set(re.findall(r"--hash=sha256:([0-9a-f]{64})", line)) for line in _pinned_lines(pins)]
+
+
+def pinned_requirements(pins: Path = WHEELS_TXT) -> list[str]:
+    """`name==version` of each line of a pins file such as wheels.txt."""
+    return [line.split()[0] for line in _pinned_lines(pins)]
 
 
 def _cached_wheels(wheel_dir: Path, pins: list[set[str]]) -> list[Path] | None:
@@ -163,107 +179,30 @@ def _cached_wheels(wheel_dir: Path, pins: list[set[str]]) -> list[Path] | None:
     return None if None in found else found  # type: ignore[return-value]
 
 
-def _wheels(wheel_dir: Path, python: str) -> list[Path]:
-    """The pinned wheels, downloaded by pip only when the cache lacks one."""
-    pins = _pinned_hashes()
+def download_pinned(
+    wheel_dir: Path, python: str, pins: Path = WHEELS_TXT, platforms: Sequence[str] = ()
+) -> list[Path]:
+    """The wheels pinned by hash in *pins*, downloaded by pip only when *wheel_dir* lacks one.
+
+    *platforms* are pip's `--platform` tags, for wheels built for another machine (musllinux).
+    """
+    hashes = _pinned_hashes(pins)
     wheel_dir.mkdir(parents=True, exist_ok=True)
-    cached = _cached_wheels(wheel_dir, pins)
+    cached = _cached_wheels(wheel_dir, hashes)
     if cached is not None:
         return cached
     command = [
         sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
         "--only-binary=:all:", "--require-hashes", "--python-version", python,
-        "-r", str(WHEELS_TXT), "-d", str(wheel_dir),
+        *(option for platform in platforms for option in ("--platform", platform)),
+        "-r", str(pins), "-d", str(wheel_dir),
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, check=False)
-    cached = _cached_wheels(wheel_dir, pins)
+    cached = _cached_wheels(wheel_dir, hashes)
     if done.returncode != 0 or cached is None:
         detail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
-        raise DownloadError(f"could not download the wheels pinned in {WHEELS_TXT}:\n{detail}")
+        raise DownloadError(f"could not download the wheels pinned in {pins}:\n{detail}")
     return cached
-
-
-def _package(
-    wheel: Path, python: str, arch: str, available: set[str]
-) -> tuple[PackageInfo, dict[str, bytes]]:
-    """The apk package (info and files) that holds *wheel* installed for Python *python*."""
-    site_packages = f"usr/lib/python{python}/site-packages"
-    with zipfile.ZipFile(wheel) as archive:
-        members = [info for info in archive.infolist() if not info.is_dir()]
-        names = [info.filename for info in members]
-        if any(name.split("/", 1)[0].endswith(".data") for name in names):
-            raise ValueError(f"{wheel.name}: wheels with a .data directory are not supported")
-        metadata_name = next(name for name in names if name.endswith(".dist-info/METADATA"))
-        metadata = email.message_from_bytes(archive.read(metadata_name))
-        files = {f"{site_packages}/{name}": archive.read(name) for name in names}
-        # The wheel's own timestamps, not the clock: equal wheels give equal packages.
-        builddate = max(calendar.timegm((*info.date_time, 0, 0, 0)) for info in members)
-    name = canonicalize_name(metadata["Name"])
-    version = f"{metadata['Version']}-r0"
-    depends = [
-        f"python3~{python}",
-        *sorted(f"py3-{dependency}" for dependency in _requirements(metadata, python) & available),
-    ]
-    info = PackageInfo(
-        name=f"py3-{name}",
-        version=version,
-        description=metadata.get("Summary", ""),
-        url=_homepage(metadata),
-        license=_license(metadata),
-        origin=f"py3-{name}",
-        arch=arch,
-        depends=depends,
-        provides=[f"py{python}:{module}={version}" for module in _top_level_modules(names)],
-        builddate=builddate,
-        maintainer=PACKAGER,
-    )
-    return info, files
-
-
-def _requirements(metadata: Message, python: str) -> set[str]:
-    """Normalised names of the distributions *metadata* requires on Python *python*, no extras."""
-    environment = {"python_version": python, "extra": ""}
-    requirements = [Requirement(line) for line in metadata.get_all("Requires-Dist", [])]
-    return {
-        canonicalize_name(requirement.name)
-        for requirement in requirements
-        if requirement.marker is None or requirement.marker.evaluate(environment)
-    }
-
-
-def _top_level_modules(names: list[str]) -> list[str]:
-    """Importable top-level names: package directories and single-file modules."""
-    modules = set()
-    for name in names:
-        first, slash, _ = name.partition("/")
-        if first.endswith(".dist-info"):
-            continue
-        if slash:
-            modules.add(first)
-        elif first.endswith(".py"):
-            modules.add(first.removesuffix(".py"))
-    return sorted(modules)
-
-
-def _homepage(metadata: Message) -> str:
-    if metadata.get("Home-page"):
-        return metadata["Home-page"]
-    labelled = {}
-    for entry in metadata.get_all("Project-URL", []):
-        label, _, url = entry.partition(",")
-        labelled.setdefault(label.strip().lower(), url.strip())
-    return labelled.get("homepage") or labelled.get("source") or next(iter(labelled.values()), "")
-
-
-def _license(metadata: Message) -> str:
-    """SPDX expression when declared, else a one-line License field, else the classifier."""
-    if metadata.get("License-Expression"):
-        return metadata["License-Expression"]
-    declared = (metadata.get("License") or "").strip()
-    if declared and "\n" not in declared:
-        return declared
-    classifiers = metadata.get_all("Classifier", [])
-    return next((c.rsplit(" :: ", 1)[-1] for c in classifiers if c.startswith("License ::")), "")
 
 
 def _signing_key(output: Path) -> SigningKey:

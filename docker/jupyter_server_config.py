@@ -27,6 +27,11 @@ c.ServerApp.port_retries = 0  # the published port is the only useful one
 c.ServerApp.base_url = os.environ.get("JUPYTER_BASE_URL") or "/"
 c.ServerApp.open_browser = False
 c.ServerApp.root_dir = os.path.expanduser("~")
+# Request bodies: tornado buffers a whole body before a handler sees it (jupyterlab-apk's own
+# routes stream theirs and refuse more than 64 KiB unread). 100 MiB still saves a large
+# notebook in one PUT; the defaults (512 MiB, 100 MiB) let one request take 512 MiB of memory.
+c.ServerApp.max_body_size = 100 * 1024 * 1024
+c.ServerApp.max_buffer_size = 100 * 1024 * 1024
 # JupyterLab's own extension manager would pip-install into the root-owned /opt/jupyter.
 c.LabApp.extension_manager = "readonly"
 
@@ -52,6 +57,7 @@ c.ApkManager.root = policy.get("root", "/")
 c.ApkManager.keys_dir = policy.get("keys_dir", "/etc/apk/keys")
 c.ApkManager.allow_untrusted = bool(policy.get("allow_untrusted", False))
 c.ApkManager.allow_remove = bool(policy.get("allow_remove", True))
+c.ApkManager.shared_cache_dir = policy.get("cache_dir", "")
 c.ApkManager.apk_command = ["sudo", "-n", HELPER]
 c.ApkManager.cache_dir = os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "jupyterlab-apk"

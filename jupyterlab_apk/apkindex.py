@@ -156,6 +156,16 @@ def _python_series(depends: str, provides: str) -> str | None:
     return None
 
 
+def modules_provided(record: PackageRecord) -> tuple[str, ...]:
+    """`record.details.modules`, reading only the `p:` line: for scans over every package."""
+    text = "\n" + record.text
+    start = text.find("\np:") + 1
+    if not start:
+        return ()
+    end = text.find("\n", start)
+    return _modules(tuple(text[start + 2 : None if end < 0 else end].split()))
+
+
 def _modules(provides: tuple[str, ...]) -> tuple[str, ...]:
     """The top-level modules named by `py3.X:<module>=<version>` provides, first seen first."""
     modules: list[str] = []
@@ -250,10 +260,17 @@ def _unix_newlines(text: str) -> str:
     return text.replace("\r\n", "\n") if "\r" in text else text
 
 
+_SLICE = 4096  # records matched per C call: a few ms
+
+
 def parse_index(text: str) -> list[PackageRecord]:
     """The package records of an APKINDEX, in file order; IndexParseError if malformed."""
     blocks = _unix_newlines(text).rstrip("\n").split("\n\n")
-    matches = list(map(_CANONICAL.fullmatch, blocks))
+    # In slices: a C loop over a whole index would hold the GIL, and so stall the server's
+    # event loop, for as long as the index is big; between slices other threads get their turn.
+    matches: list[re.Match[str] | None] = []
+    for start in range(0, len(blocks), _SLICE):
+        matches += map(_CANONICAL.fullmatch, blocks[start : start + _SLICE])
     if None not in matches:  # every record as apk writes it: no Python loop but map's
         return list(map(_canonical_record, matches))
     records = []

@@ -26,6 +26,7 @@ class CatalogEntry(NamedTuple):
     repository: str | None  # None: installed, but in no configured repository
     installed_version: str | None
     upgradable: bool
+    broken: str | None  # why the installed package is in error (apk's `f:` flags), or None
 
     @property
     def name(self) -> str:
@@ -58,12 +59,31 @@ class CatalogEntry(NamedTuple):
             "installed_size": record.installed_size,
             "installed_version": self.installed_version,
             "upgradable": self.upgradable,
+            "broken": self.broken,
             "python": record.python,
             "repository": self.repository,
             "origin": details.origin,
             "license": details.license,
             "url": details.url,
         }
+
+
+def broken_reason(installed: InstalledRecord) -> str | None:
+    """Why apk holds *installed* in error ("its install script failed"); None if it does not."""
+    why = []
+    if installed.failed_script:
+        why.append("its install script failed")
+    if installed.broken_files:
+        why.append("some of its files could not be written")
+    return " and ".join(why) or None
+
+
+def broken_sentence(installed: InstalledRecord) -> str:
+    """What the catalog says of a package in error."""
+    return (
+        f"{broken_reason(installed).capitalize()}: apk reports an error in every run until it "
+        "is repaired."
+    )
 
 
 # CatalogEntry's own __new__ is Python code; this is the C function it ends in.
@@ -97,6 +117,9 @@ class Catalog:
         installed: Sequence[InstalledRecord] = (),
     ):
         installed_by_name = {item.record.name: item.record for item in installed}
+        # Few or none: most entries look up nothing here.
+        broken = {item.record.name: broken_sentence(item) for item in installed
+                  if item.broken_files or item.failed_script}  # fmt: skip
         names = [*available, *(name for name in installed_by_name if name not in available)]
         # Indexes list packages by name, so this mostly confirms runs that are in order already.
         names.sort()
@@ -118,6 +141,7 @@ class Catalog:
                         and compare(record.version, installed.version) > 0
                         for record, installed in zip(records, current)
                     ],
+                    map(broken.get, names),
                 ),
             )
         )

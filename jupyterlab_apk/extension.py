@@ -7,6 +7,7 @@ import os
 from tornado.ioloop import IOLoop
 
 from .apkcli import ApkOptions
+from .hub import use_hub_scopes
 from .installer import Installer
 from .packages import PackageService
 from .policy import ApkManager
@@ -23,11 +24,13 @@ def load(server_app) -> PackageService:
         timeout=manager.job_timeout,
         max_queued=manager.max_queued_jobs,
         installed_versions=service.installed_versions,
+        packages_in_error=service.packages_in_error,
         package_sizes=service.package_sizes,
         on_finished=lambda job: service.installed_changed(),
         log=server_app.log,
     )
     setup_routes(server_app.web_app, service, installer)
+    use_hub_scopes(server_app)
     # Warm the catalog while the user's browser is still loading JupyterLab.
     IOLoop.current().add_callback(service.preload)
     server_app.log.info(
@@ -48,4 +51,5 @@ def apk_options(manager: ApkManager, repositories: list[str]) -> ApkOptions:
         keys_dir=manager.keys_dir,
         allow_untrusted=manager.allow_untrusted,
         wait=manager.lock_wait,
+        cache_dir=manager.shared_cache_dir or None,
     )

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .apkcli import ApkOptions, Plan, build_argv, check_package, explain, parse_plan, parse_progress
+from .apkcli import ApkOptions, Plan, build_argv, check_package, parse_plan, parse_progress
+from .verdict import Verdict, judge
 
 TERMINAL = frozenset({"done", "failed", "cancelled", "timed-out"})
-ACTIONS = ("install", "upgrade", "remove")
+ACTIONS = ("install", "upgrade", "remove", "repair")
 HISTORY_LIMIT = 200  # jobs kept on disk and in memory
 LOG_LIMIT = 256 * 1024  # characters of apk output kept per job
 KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
@@ -57,6 +58,7 @@ class Job:
     exit_code: int | None = None
     error: str | None = None
     problems: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # done, but not quite as asked
     installed: list[str] = field(default_factory=list)  # name-version actually (un)installed
     apk_seconds: float = 0.0  # wall time of the apk processes, to tell apk's time from ours
     created: datetime = field(default_factory=_now)
@@ -82,6 +84,7 @@ class Job:
             "exit_code": self.exit_code,
             "error": self.error,
             "problems": self.problems,
+            "warnings": self.warnings,
             "installed": self.installed,
             "apk_seconds": round(self.apk_seconds, 4),
             "user": self.user,
@@ -101,7 +104,7 @@ class Job:
             user=data.get("user", ""),
         )
         for name in ("state", "plan", "progress", "log", "exit_code", "error", "problems",
-                     "installed", "apk_seconds", "revision"):  # fmt: skip
+                     "warnings", "installed", "apk_seconds", "revision"):  # fmt: skip
             if name in data:
                 setattr(job, name, data[name])
         for name in ("created", "started", "finished"):
@@ -113,7 +116,8 @@ class Job:
 @dataclass(frozen=True)
 class RunResult:
     returncode: int | None  # None: stopped (cancelled or timed out)
-    output: str
+    stdout: str
+    stderr: str  # kept apart: the two pipes have no order between them
 
 
 class Installer:
@@ -127,6 +131,7 @@ class Installer:
         timeout: float,
         max_queued: int,
         installed_versions: Callable[[], dict[str, str]],
+        packages_in_error: Callable[[], dict[str, str]] = dict,
         package_sizes: Callable[[str], tuple[int, int] | None] = lambda name: None,
         on_finished: Callable[[Job], None] = lambda job: None,
         log: logging.Logger | None = None,
@@ -136,6 +141,7 @@ class Installer:
         self.timeout = timeout
         self.max_queued = max_queued
         self._installed_versions = installed_versions
+        self._packages_in_error = packages_in_error
         self._package_sizes = package_sizes
         self._on_finished = on_finished
         self.log = log or logging.getLogger(__name__)
@@ -162,8 +168,9 @@ class Installer:
         """Validate and queue a job (raises RequestError or QueueFull before anything runs)."""
         if action not in ACTIONS:
             raise ValueError(f"action must be one of {', '.join(ACTIONS)}")
-        if not isinstance(packages, list) or not packages:
-            raise ValueError("packages must be a non-empty list")
+        # repair without names: every package in error
+        if not isinstance(packages, list) or not packages and action != "repair":
+            raise ValueError(f"packages must be a {'' if action == 'repair' else 'non-empty '}list")
         packages = [check_package(p) for p in packages]
         build_argv(self._options(), action, packages)  # repositories and all, before queueing
         waiting = sum(1 for job in self._jobs.values() if job.state == "queued")
@@ -234,18 +241,22 @@ class Installer:
         job.state, job.started = "running", _now()
         self._changed_job(job)
         options = self._options()
+        in_error = self._packages_in_error()
         # The plan (and any error that stops it) before touching the system.
         simulated = await self._apk(
             job, build_argv(options, job.action, job.packages, simulate=True)
         )
         if await self._stopped(job):
             return
-        job.plan = self._plan_json(parse_plan(simulated.output))
-        if simulated.returncode != 0:
-            await self._fail(job, simulated, before=None)
+        job.plan = self._plan_json(parse_plan(simulated.stdout))
+        verdict = self._judge(job, simulated, in_error, in_error, simulated=True)
+        if not verdict.ok:
+            await self._fail(job, simulated, verdict, before=None)
             return
         if job.preview:
-            await self._finish(job, "done", exit_code=0)
+            await self._finish(
+                job, "done", exit_code=simulated.returncode, warnings=verdict.warnings
+            )
             return
         before = self._installed_versions()
         read_fd, write_fd = os.pipe()
@@ -256,12 +267,22 @@ class Installer:
             os.close(read_fd)  # _apk owns (and closes) the write end
         if await self._stopped(job, before):
             return
-        if result.returncode != 0:
-            await self._fail(job, result, before)
+        verdict = self._judge(job, result, in_error, self._packages_in_error(),
+                              installed_after=set(self._installed_versions()))  # fmt: skip
+        if not verdict.ok:
+            await self._fail(job, result, verdict, before)
             return
         job.installed = self._changes(before)
         job.progress = 1.0
-        await self._finish(job, "done", exit_code=0)
+        await self._finish(
+            job, "done", exit_code=result.returncode, warnings=verdict.warnings
+        )
+
+    @staticmethod
+    def _judge(job: Job, result: RunResult, before: dict, after: dict, **kwargs) -> Verdict:
+        return judge(job.action, job.packages, result.stdout, result.stderr,
+                     result.returncode or 0, in_error_before=before, in_error_after=after,
+                     **kwargs)  # fmt: skip
 
     async def _apk(
         self, job: Job, argv: list[str], progress: tuple[int, int] | None = None
@@ -284,16 +305,17 @@ class Installer:
                 # The child has its copy: the reader sees EOF when apk exits.
                 os.close(progress[1])
         process = self._process
-        output: list[str] = []
+        stdout: list[str] = []
+        stderr: list[str] = []
 
-        async def pump(stream: asyncio.StreamReader) -> None:
+        async def pump(stream: asyncio.StreamReader, lines: list[str]) -> None:
             async for raw in stream:
                 line = raw.decode("utf-8", "replace")
-                output.append(line)
-                self._append_log(job, line)
+                lines.append(line)
+                self._append_log(job, line)  # interleaved, for display only
                 self._changed_soon(job)
 
-        readers = [pump(process.stdout), pump(process.stderr)]
+        readers = [pump(process.stdout, stdout), pump(process.stderr, stderr)]
         if progress:
             readers.append(self._read_progress(job, progress[0]))
         try:
@@ -304,9 +326,8 @@ class Installer:
         finally:
             self._process = None
             job.apk_seconds += asyncio.get_running_loop().time() - started
-        if job.id in self._stopping:
-            return RunResult(None, "".join(output))
-        return RunResult(process.returncode, "".join(output))
+        returncode = None if job.id in self._stopping else process.returncode
+        return RunResult(returncode, "".join(stdout), "".join(stderr))
 
     async def _read_progress(self, job: Job, fd: int) -> None:
         loop = asyncio.get_running_loop()
@@ -350,11 +371,13 @@ class Installer:
         await self._finish(job, state, error=reason, installed=changes)
         return True
 
-    async def _fail(self, job: Job, result: RunResult, before: dict | None) -> None:
+    async def _fail(
+        self, job: Job, result: RunResult, verdict: Verdict, before: dict | None
+    ) -> None:
         """End a failed run; *before* is the installed state before it (None: a simulation)."""
-        problems = explain(result.output, result.returncode or 0)
+        problems = verdict.problems
         changes = self._changes(before) if before is not None else []
-        message = " ".join(problem.message for problem in problems)
+        message = verdict.error or ""
         if changes:
             message = f"Partly done: {', '.join(changes)} changed. {message}"
         job.problems = [{"kind": p.kind, "message": p.message} for p in problems]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .apkindex import IndexParseError, InstalledRecord, parse_installed
 from .bulk import gc_paused
-from .catalog import Catalog, merge_repositories
+from .catalog import Catalog, broken_reason, merge_repositories
 from .policy import ApkManager
 from .repositories import RepositoryReader, RepositoryState
 
@@ -31,6 +31,8 @@ class PackageService:
             cache_dir=manager.cache_dir,
             allow_untrusted=manager.allow_untrusted,
             fetch_timeout=manager.fetch_timeout,
+            max_index_bytes=manager.max_index_bytes,
+            max_index_records=manager.max_index_records,
             log=self.log,
         )
         # The repositories in use: the administrator's, or a user's choice within the policy.
@@ -95,6 +97,11 @@ class PackageService:
     def installed_versions(self) -> dict[str, str]:
         """Name -> version of what is installed now, read afresh (before and after apk runs)."""
         return {item.record.name: item.record.version for item in self._read_installed()}
+
+    def packages_in_error(self) -> dict[str, str]:
+        """Name -> why, for each installed package apk holds in error, read afresh."""
+        reasons = {item.record.name: broken_reason(item) for item in self._read_installed()}
+        return {name: reason for name, reason in reasons.items() if reason}
 
     def package_sizes(self, name: str) -> tuple[int, int] | None:
         """(download, installed) bytes of the candidate for *name* in the current catalog."""

@@ -15,6 +15,8 @@ from pathlib import Path
 from traitlets import Bool, Dict, Float, Integer, List, TraitError, Unicode, default, validate
 from traitlets.config import LoggingConfigurable
 
+from .repositories import MAX_INDEX_BYTES, MAX_INDEX_RECORDS
+
 # apk accepts absolute paths and file/http/https URLs as repositories; anything starting with "-"
 # would be read by apk as an option, and whitespace or control characters could split argv entries
 # in a privileged helper, so both are refused outright.
@@ -123,6 +125,14 @@ class ApkManager(LoggingConfigurable):
         "Default: $XDG_CACHE_HOME/jupyterlab-apk (~/.cache/jupyterlab-apk).",
     )
 
+    shared_cache_dir = Unicode(
+        "",
+        config=True,
+        help="apk's package cache (apk --cache-dir), e.g. a volume mounted read-write into every "
+        "user's server, so that a package many users install is downloaded once. "
+        "Default: '' (no cache: apk --no-cache).",
+    )
+
     lock_wait = Integer(
         10,
         config=True,
@@ -195,6 +205,23 @@ class ApkManager(LoggingConfigurable):
         "name another). Default: 'jupyterlab-apk'.",
     )
 
+    max_index_bytes = Integer(
+        MAX_INDEX_BYTES,
+        min=1024,
+        config=True,
+        help="Largest repository index accepted, downloaded and decompressed, in bytes; a larger "
+        "one shows the repository as 'error'. A real Alpine index inflates to about 12 MB. "
+        "Default: 64 MiB.",
+    )
+
+    max_index_records = Integer(
+        MAX_INDEX_RECORDS,
+        min=1,
+        config=True,
+        help="Most records (packages) one repository index may hold; more shows the repository "
+        "as 'error'. A real Alpine index has about 25,000. Default: 250000.",
+    )
+
     @default("repositories")
     def _default_repositories(self) -> list[str]:
         return read_repositories_file(self.root)
@@ -245,6 +272,20 @@ class ApkManager(LoggingConfigurable):
         if not proposal["value"]:
             raise TraitError("apk_command must name at least the program to run")
         return proposal["value"]
+
+    @validate("shared_cache_dir")
+    def _validate_shared_cache_dir(self, proposal):
+        # It becomes one argv entry of apk (maybe run as root): an absolute path, nothing else.
+        path = proposal["value"]
+        if path and (not os.path.isabs(path) or _CONTROL_RE.search(path)):
+            raise TraitError(
+                f"shared_cache_dir {path!r} is not an absolute path without whitespace or "
+                "control characters"
+            )
+        if path and not os.path.isdir(path):
+            # apk would fail every install with "Failed to open apk database".
+            raise TraitError(f"shared_cache_dir {path!r} is not a directory")
+        return path
 
     @validate("job_timeout", "fetch_timeout")
     def _validate_positive(self, proposal):

@@ -23,12 +23,20 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from .apkindex import IndexParseError, PackageRecord, parse_index
 from .bulk import gc_paused
-from .signing import IndexFormatError, load_keys, open_index
+from .signing import (
+    IndexFormatError,
+    IndexTooLarge,
+    check_gzip_form,
+    check_signature,
+    load_keys,
+    open_index,
+)
 
 Status = Literal["ok", "stale", "untrusted", "error"]
 
-# A real main+community index is ~3 MB compressed; anything far larger is not an index.
+# ApkManager's defaults: a real index inflates to ~12 MB and holds ~25,000 records.
 MAX_INDEX_BYTES = 64 * 1024 * 1024
+MAX_INDEX_RECORDS = 250_000
 
 
 class RepositoryError(Exception):
@@ -95,6 +103,8 @@ class RepositoryReader:
         cache_dir: str,
         allow_untrusted: bool,
         fetch_timeout: float,
+        max_index_bytes: int = MAX_INDEX_BYTES,
+        max_index_records: int = MAX_INDEX_RECORDS,
         log: logging.Logger | None = None,
     ):
         self.arch = arch
@@ -102,6 +112,8 @@ class RepositoryReader:
         self.cache_dir = Path(cache_dir, "indexes")
         self.allow_untrusted = allow_untrusted
         self.fetch_timeout = fetch_timeout
+        self.max_index_bytes = max_index_bytes
+        self.max_index_records = max_index_records
         self.log = log or logging.getLogger(__name__)
 
     async def read_all(
@@ -119,31 +131,52 @@ class RepositoryReader:
                 return replace(last_good, status="ok", message=None, refreshed=_now())
             state = await asyncio.to_thread(self._load, url, fetched.data, fetched.validator)
         except RepositoryError as e:
-            return self._fallback(url, str(e), last_good)
+            return await asyncio.to_thread(self._fallback, url, str(e), last_good)
         if state.status == "ok" or (state.status == "untrusted" and self.allow_untrusted):
             if fetched.data is not None:
                 self._store(url, fetched)
         return state
 
     def _load(self, url: str, data: bytes, validator: str | None) -> RepositoryState:
-        """Verify and parse index bytes (CPU bound: run in a thread)."""
+        """Verify and parse index bytes (CPU bound: run in a thread).
+
+        The signature is checked first: an index that is not trusted is not parsed (only its
+        gzip form is checked) unless the policy allows untrusted indexes, and no index may
+        inflate to more than max_index_bytes or hold more than max_index_records records.
+        """
+        keys = load_keys(self.keys_dir)
         try:
-            archive = open_index(data, load_keys(self.keys_dir))
+            signature = check_signature(data, keys)
+            if not signature.trusted and not self.allow_untrusted:
+                # A truncated download is an error (the last good copy is served), not an
+                # untrusted index: inflate to check, keeping nothing.
+                check_gzip_form(data, self.max_index_bytes)
+                message = (
+                    f"{signature.problem}; its packages are hidden "
+                    "(untrusted indexes are not allowed)"
+                )
+                return RepositoryState(url, "untrusted", message, (), _now(), validator)
+            archive = open_index(
+                data, keys, max_bytes=self.max_index_bytes, max_records=self.max_index_records
+            )
             with gc_paused():
                 packages = tuple(parse_index(archive.text))
+        except IndexTooLarge as e:
+            raise RepositoryError(
+                f"refused: {e}, beyond the limits an administrator sets with "
+                "ApkManager.max_index_bytes and ApkManager.max_index_records"
+            ) from e
         except (IndexFormatError, IndexParseError) as e:
             raise RepositoryError(f"broken index: {e}") from e
         if archive.trusted:
             return RepositoryState(url, "ok", None, packages, _now(), validator)
-        if self.allow_untrusted:
-            message = f"{archive.problem}; listed because the policy allows untrusted indexes"
-            return RepositoryState(url, "untrusted", message, packages, _now(), validator)
-        message = f"{archive.problem}; its packages are hidden (untrusted indexes are not allowed)"
-        return RepositoryState(url, "untrusted", message, (), _now(), validator)
+        message = f"{archive.problem}; listed because the policy allows untrusted indexes"
+        return RepositoryState(url, "untrusted", message, packages, _now(), validator)
 
     def _fallback(
         self, url: str, problem: str, last_good: RepositoryState | None
     ) -> RepositoryState:
+        """The last good copy, marked stale, else an error (may parse: run in a thread)."""
         self.log.warning("jupyterlab-apk: repository %s: %s", url, problem)
         if last_good is None:
             data = self._cached_bytes(url)
@@ -180,8 +213,10 @@ class RepositoryReader:
             validator = f"{stat.st_mtime_ns}:{stat.st_size}"
             if last_good is not None and last_good.validator == validator:
                 return _Fetched(None, validator)
-            if stat.st_size > MAX_INDEX_BYTES:
-                raise RepositoryError(f"{path} is larger than {MAX_INDEX_BYTES} bytes")
+            if stat.st_size > self.max_index_bytes:
+                raise RepositoryError(
+                    f"{path} is larger than {self.max_index_bytes} bytes (max_index_bytes)"
+                )
             return _Fetched(path.read_bytes(), validator)
         except FileNotFoundError as e:
             raise RepositoryError(f"no index at {path}") from e
@@ -206,7 +241,7 @@ class RepositoryReader:
             request_timeout=self.fetch_timeout,
             follow_redirects=True,
         )
-        client = AsyncHTTPClient(max_body_size=MAX_INDEX_BYTES)
+        client = AsyncHTTPClient(max_body_size=self.max_index_bytes)
         try:
             response = await client.fetch(request, raise_error=False)
         except OSError as e:

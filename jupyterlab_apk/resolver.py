@@ -80,7 +80,7 @@ KNOWN_RENAMES: Mapping[str, str] = MappingProxyType(
 # Packages the table assigns to a pip name: never a guess for another one (pip's `jwt`,
 # `serial` and `dotenv` are different projects from PyJWT, pyserial and python-dotenv).
 _CLAIMED = frozenset(KNOWN_RENAMES.values())
-_SUBPACKAGE_SUFFIXES = ("-pyc", "-doc", "-dev", "-tests")
+SUBPACKAGE_SUFFIXES = ("-pyc", "-doc", "-dev", "-tests")
 _NAME_PREFIXES = ("python-", "python", "py-", "py")  # longest first: one is removed
 _NO_OVERRIDES: Mapping[str, str] = MappingProxyType({})
 
@@ -129,7 +129,7 @@ def resolve(
 
     *overrides* maps pip names (normalised here) to the apk an administrator chose for them.
     """
-    problem = _kernel_problem(kernel)
+    problem = kernel_problem(kernel)
     by_name = {canonicalize_name(name): package for name, package in overrides.items()}
     decisions = []
     for text in requirements:
@@ -142,7 +142,8 @@ def resolve(
     return decisions
 
 
-def _kernel_problem(kernel: KernelInfo | None) -> str | None:
+def kernel_problem(kernel: KernelInfo | None) -> str | None:
+    """Why apks cannot serve *kernel* (nothing known, not probed, apk site-packages unseen)."""
     if kernel is None:
         return "nothing is known about the kernel"
     if kernel.reason:
@@ -240,7 +241,7 @@ def _spellings(stem: str) -> dict[str, None]:
 
 def _guessable(record: PackageRecord, module: str | None) -> bool:
     if (
-        record.name.endswith(_SUBPACKAGE_SUFFIXES)
+        record.name.endswith(SUBPACKAGE_SUFFIXES)
         or record.python is None
         or record.name in _CLAIMED
     ):

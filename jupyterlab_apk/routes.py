@@ -21,6 +21,7 @@ from .apkcli import RequestError, check_package
 from .catalog import SORTS
 from .installer import Installer, QueueFull
 from .kernels import KernelProbeCache
+from .modules import locate, top_level
 from .snapshots import EnvironmentService
 from .packages import PackageService
 from .policy import PolicyError
@@ -35,10 +36,27 @@ MAX_WAIT = 30  # seconds a long-poll may be held
 MAX_REQUIREMENTS = 100
 
 
+@web.stream_request_body
 class ApkHandler(APIHandler):
-    """Base handler: the shared service and strict query-argument parsing."""
+    """Base handler: the shared service, strict query-argument parsing and bounded bodies.
+
+    Bodies are streamed (tornado then reads them only after prepare()), so that one larger
+    than MAX_BODY is refused from its Content-Length, or cut off at MAX_BODY bytes when sent
+    in chunks, instead of being buffered whole first.
+    """
 
     auth_resource = AUTH_RESOURCE
+
+    async def prepare(self):
+        await super().prepare()
+        self.request.connection.set_max_body_size(MAX_BODY)
+        length = self.request.headers.get("Content-Length", "0")
+        if not length.isdigit() or int(length) > MAX_BODY:
+            raise web.HTTPError(400, f"the request body is larger than {MAX_BODY} bytes")
+        self._body = bytearray()
+
+    def data_received(self, chunk: bytes) -> None:
+        self._body += chunk
 
     @property
     def service(self) -> PackageService:
@@ -83,15 +101,21 @@ class ApkHandler(APIHandler):
             raise web.HTTPError(400, f"no kernelspec named {name!r}") from e
 
     def json_body(self) -> dict:
-        if len(self.request.body) > MAX_BODY:
-            raise web.HTTPError(400, f"the request body is larger than {MAX_BODY} bytes")
         try:
-            body = json.loads(self.request.body or b"{}")
+            body = json.loads(self._body or b"{}")
         except ValueError as e:
             raise web.HTTPError(400, f"the request body is not JSON: {e}") from e
+        except RecursionError as e:
+            raise web.HTTPError(400, "the request body is nested too deeply") from e
         if not isinstance(body, dict):
             raise web.HTTPError(400, "the request body must be a JSON object")
         return body
+
+    async def kernel_info(self, name):
+        """What the kernelspec *name*'s interpreter says about itself (probed once)."""
+        spec = await self.kernel_spec(name)
+        probes: KernelProbeCache = self.settings["jupyterlab_apk_kernel_probes"]
+        return await probes.get(name, spec)
 
 
 class SettingsHandler(ApkHandler):
@@ -115,6 +139,10 @@ class SettingsHandler(ApkHandler):
                 "allow_untrusted": manager.allow_untrusted,
                 "allow_remove": manager.allow_remove,
                 "allow_user_repositories": manager.allow_user_repositories,
+                # What this user's `write` on apk would get (JupyterHub scopes included).
+                "may_install": await ensure_async(
+                    self.authorizer.is_authorized(self, self.current_user, "write", AUTH_RESOURCE)
+                ),
             }
         )
 
@@ -244,10 +272,24 @@ class ResolveHandler(ApkHandler):
         except RequestError as e:
             raise web.HTTPError(400, f"overrides: {e}") from e
 
-    async def kernel_info(self, name):
-        spec = await self.kernel_spec(name)
-        probes: KernelProbeCache = self.settings["jupyterlab_apk_kernel_probes"]
-        return await probes.get(name, spec)
+
+class ModuleHandler(ApkHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str):
+        """Which prebuilt package ships the module *name*, for ?kernel=<kernelspec>: {"module",
+        "route", "package", "version", "size", "installed", "reason", "pip", "action"}."""
+        try:
+            module = top_level(name)
+        except ValueError as e:
+            raise web.HTTPError(400, str(e)) from e
+        kernel = await self.kernel_info(self.get_query_argument("kernel", ""))
+        # The same check as a POST jobs would meet: no install is offered that would be refused.
+        may_install = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, "write", AUTH_RESOURCE)
+        )
+        catalog = await self.service.catalog()
+        self.write_json(locate(module, catalog, kernel, may_install=bool(may_install)).to_json())
 
 
 class JobsHandler(ApkHandler):
@@ -260,9 +302,10 @@ class JobsHandler(ApkHandler):
     @web.authenticated
     @authorized
     async def post(self):
-        """Queue a job: {"action": "install"|"upgrade"|"remove", "packages": [...],
-        "preview": false}. Answers 202 with the job; 400 for invalid names, 403 when the
-        policy forbids the action, 429 when the queue is full."""
+        """Queue a job: {"action": "install"|"upgrade"|"remove"|"repair", "packages": [...],
+        "preview": false} (repair without packages: every package in error). Answers 202 with
+        the job; 400 for invalid names, 403 when the policy forbids the action, 429 when the
+        queue is full."""
         body = self.json_body()
         action = body.get("action")
         if action == "remove" and not self.service.manager.allow_remove:
@@ -376,6 +419,7 @@ def setup_routes(web_app, service: PackageService, installer: Installer) -> None
                 ("repositories", RepositoriesHandler),
                 ("refresh", RefreshHandler),
                 ("resolve", ResolveHandler),
+                (r"modules/(?P<name>[^/]+)", ModuleHandler),
                 ("jobs", JobsHandler),
                 (r"jobs/(?P<job_id>[0-9a-f]{16})", JobHandler),
                 ("environment", EnvironmentHandler),

@@ -188,3 +188,36 @@ def upstream_pep440(version: str) -> Version | None:
         elif kind == _HASH:
             text += f"+{value}"
     return Version(text)
+
+
+# PEP 440 pre-release letters -> apk suffixes.
+_APK_PRE_SUFFIX = {"a": "_alpha", "b": "_beta", "rc": "_rc"}
+
+
+def from_pep440(version: str) -> str:
+    """The apk version (without `-rN`) that apk orders as PEP 440 orders *version*.
+
+    `1.2.3rc1` -> `1.2.3_rc1`, `1.0.post2` -> `1.0_p2`, `2.0b1.post1` -> `2.0_beta1_p1`. A dev
+    release sorts just below what it leads to: `_preN` after that version's last suffix, and
+    `1.0.dev3`, which comes before every pre-release of 1.0, -> `1.0_alpha0_pre3`. PEP 440
+    spellings of one version (`1.0` and `1.0.0`) stay distinct in apk, as they do in file names.
+
+    Raises ValueError for what apk cannot express or order: a local label (`+ubuntu1`, apk
+    would take it for a hash), an epoch other than 0, or text that is not PEP 440.
+    """
+    parsed = Version(version)  # raises packaging's InvalidVersion, a ValueError
+    if parsed.local is not None:
+        raise ValueError(f"{version}: local versions (+{parsed.local}) have no apk equivalent")
+    if parsed.epoch:
+        raise ValueError(f"{version}: apk versions have no epoch ({parsed.epoch}!)")
+    text = ".".join(map(str, parsed.release))
+    if parsed.pre is not None:
+        letter, number = parsed.pre
+        text += f"{_APK_PRE_SUFFIX[letter]}{number}"
+    if parsed.post is not None:
+        text += f"_p{parsed.post}"
+    if parsed.dev is not None:
+        if parsed.pre is None and parsed.post is None:
+            text += "_alpha0"  # below every pre-release, a0 included: 1.0.dev1 < 1.0a0
+        text += f"_pre{parsed.dev}"
+    return text

@@ -33,6 +33,12 @@ export PATH=$ROOT/.venv/bin:$PATH
 log "installing JavaScript dependencies"
 jlpm install --immutable >/dev/null
 
+# configurable-http-proxy, from npm, for the JupyterHub test (tests/test_jupyterhub.py).
+if [ ! -x .hub-proxy/node_modules/.bin/configurable-http-proxy ]; then
+  log "installing configurable-http-proxy"
+  npm install --no-audit --no-fund --loglevel=error --prefix .hub-proxy configurable-http-proxy@5.3.0
+fi
+
 log "building the extension"
 jlpm build
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set everything up (idempotent), then run every suite: pytest, jest and the Galata UI tests.
-# Ends with one line "N passed, N failed" that adds up all suites.
+# Set everything up (idempotent), then run the linters and every suite: pytest, jest and the
+# Galata UI tests. Ends with one line "N passed, N failed" that adds up all suites; a linter's
+# finding fails the run (exit status 1).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 bash scripts/setup.sh || exit 1
@@ -18,6 +19,9 @@ fi
 reports=$PWD/build/reports
 rm -rf "$reports" && mkdir -p "$reports"
 status=0
+
+echo; echo "== jlpm lint:check (stylelint, Prettier, ESLint)"
+jlpm lint:check || { echo "lint: jlpm lint:check found problems"; status=1; }
 
 echo; echo "== pytest"
 python -m pytest -q -p no:cacheprovider --junitxml="$reports/pytest.xml" || status=1

@@ -5,7 +5,7 @@ import { Clipboard, Notification } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import { exportEnvironment, IEnvironment } from '../src/environment/api';
+import { exportEnvironment, IEnvironment } from '../src/api';
 import { EnvironmentModel } from '../src/environment/model';
 import { EnvironmentSection } from '../src/environment/section';
 import { fakeServer, json, waitFor } from './utils';

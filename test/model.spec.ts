@@ -3,7 +3,7 @@
 
 import { ServerConnection } from '@jupyterlab/services';
 
-import { IPackageList, IRepository } from '../src/api';
+import { IPackageDetails, IPackageList, IRepository } from '../src/api';
 import { CatalogModel, isCatalogFilter } from '../src/catalog/model';
 import {
   answer,
@@ -531,7 +531,7 @@ describe('CatalogModel', () => {
   describe('#select', () => {
     it('shows the listed package at once and its details when they arrive', async () => {
       model = await initialized();
-      const details = deferred<any>();
+      const details = deferred<IPackageDetails>();
       model.packageHandler = () => details.promise;
       const selecting = model.select('pkg-003');
       expect(model.selected).toBe('pkg-003');
@@ -552,7 +552,7 @@ describe('CatalogModel', () => {
 
     it('drops the details of a package no longer selected', async () => {
       model = await initialized();
-      const first = deferred<any>();
+      const first = deferred<IPackageDetails>();
       model.packageHandler = () => first.promise;
       const selecting = model.select('pkg-003');
       model.packageHandler = name =>
@@ -600,7 +600,6 @@ describe('CatalogModel', () => {
         Promise.resolve({
           version: '0.1.0',
           demo_mode: true,
-          demo_message: 'sandbox',
           arch: 'aarch64',
           repositories: [],
           allow_remove: false

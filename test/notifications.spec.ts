@@ -7,7 +7,7 @@
  */
 
 import { Dialog, Notification } from '@jupyterlab/apputils';
-import { ServiceManager, Session } from '@jupyterlab/services';
+import { KernelMessage, ServiceManager, Session } from '@jupyterlab/services';
 import { nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
@@ -57,7 +57,7 @@ function finishedJob(fields: Partial<IJob>): IJob {
 /**
  * An execute reply whose user expression evaluated to `text`.
  */
-function reply(text: string): any {
+function reply(text: string): KernelMessage.IExecuteReplyMsg['content'] {
   return {
     status: 'ok',
     execution_count: 1,
@@ -78,9 +78,12 @@ function reply(text: string): any {
  */
 function fakeServiceManager(
   sessions: { name: string; kernel: string; spec?: string }[],
-  answers: Record<string, any>
+  answers: Record<string, KernelMessage.IExecuteReplyMsg['content'] | null>
 ) {
-  const requests: { kernel: string; content: any }[] = [];
+  const requests: {
+    kernel: string;
+    content: KernelMessage.IExecuteRequestMsg['content'];
+  }[] = [];
   const disposed: string[] = [];
   const models = sessions.map(
     (session, index) =>
@@ -109,7 +112,9 @@ function fakeServiceManager(
     },
     kernels: {
       connectTo: ({ model }: { model: { id: string } }) => ({
-        requestExecute: (content: any) => {
+        requestExecute: (
+          content: KernelMessage.IExecuteRequestMsg['content']
+        ) => {
           requests.push({ kernel: model.id, content });
           const answer = answers[model.id];
           return {
@@ -193,7 +198,15 @@ describe('the kernel question', () => {
     ]);
     expect(parseImportedModules(reply("''"))).toEqual([]);
     expect(parseImportedModules(reply('garbage'))).toBeNull();
-    expect(parseImportedModules({ status: 'error' } as any)).toBeNull();
+    expect(
+      parseImportedModules({
+        status: 'error',
+        execution_count: 1,
+        ename: 'NameError',
+        evalue: '',
+        traceback: []
+      })
+    ).toBeNull();
   });
 });
 
@@ -216,7 +229,7 @@ describe('kernelsUsing', () => {
     expect(content.code).toBe('');
     expect(content.silent).toBe(true);
     expect(content.store_history).toBe(false);
-    expect(Object.keys(content.user_expressions)).toEqual([
+    expect(Object.keys(content.user_expressions ?? {})).toEqual([
       'jupyterlab_apk_imported'
     ]);
     expect(disposed.sort()).toEqual(['k1', 'k2']);
@@ -357,8 +370,8 @@ describe('JobNotifier', () => {
     notifier = new JobNotifier({ model, trans, serviceManager: manager });
     // GET packages/<name> tells the package's modules.
     const fetch = server.settings.fetch;
-    (server.settings as any).fetch = (input: Request) =>
-      new URL(input.url).pathname.includes('/packages/')
+    (server.settings as { fetch: typeof fetch }).fetch = input =>
+      new URL((input as Request).url).pathname.includes('/packages/')
         ? Promise.resolve(
             new Response(
               JSON.stringify({
@@ -455,7 +468,7 @@ describe('runJob', () => {
     server.update(id, fields);
   }
 
-  function posts(): any[] {
+  function posts(): Record<string, unknown>[] {
     return server.requests
       .filter(request => request.method === 'POST')
       .map(request => JSON.parse(request.body));
@@ -673,7 +686,7 @@ describe('JobList', () => {
 
   it('cancels a job from its cancel button', async () => {
     const { id } = await model.submit('install', ['py3-a']);
-    await waitFor(() => job(id)?.querySelector('.jp-ApkJobs-cancel') != null);
+    await waitFor(() => !!job(id)?.querySelector('.jp-ApkJobs-cancel'));
     job(id)!.querySelector<HTMLButtonElement>('.jp-ApkJobs-cancel')!.click();
     await waitFor(() => job(id)!.dataset.state === 'cancelled');
     expect(job(id)!.querySelector('.jp-ApkJobs-cancel')).toBeNull();

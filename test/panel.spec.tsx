@@ -349,7 +349,6 @@ describe('CatalogPanel', () => {
       Promise.resolve({
         version: '0.1.0',
         demo_mode: true,
-        demo_message: null,
         arch: 'x86_64',
         repositories: [],
         allow_remove: true
@@ -370,16 +369,16 @@ describe('CatalogPanel with jobs', () => {
   let actions: [JobAction, ReadonlyArray<string>][];
   let declined = false;
 
-  async function open(allowRemove = true): Promise<void> {
+  async function open(allowRemove = true, mayInstall = true): Promise<void> {
     model = new TestModel({ filter: 'all' });
     model.settingsHandler = () =>
       Promise.resolve({
         version: '0.1.0',
         demo_mode: false,
-        demo_message: null,
         arch: 'x86_64',
         repositories: [],
-        allow_remove: allowRemove
+        allow_remove: allowRemove,
+        may_install: mayInstall
       });
     server = new FakeJobServer();
     jobs = new JobsModel({ serverSettings: server.settings });
@@ -452,6 +451,14 @@ describe('CatalogPanel with jobs', () => {
     await open(false);
     expect(row('pkg-005').querySelector('.jp-ApkPanel-remove')).toBeNull();
     expect(row('pkg-010').querySelector('.jp-ApkPanel-upgrade')).not.toBeNull();
+  });
+
+  it('offers no job actions to a user who may only browse', async () => {
+    await open(true, false);
+    expect(rows(panel).length).toBe(50);
+    expect(panel.node.querySelector('button.jp-ApkPanel-action')).toBeNull();
+    expect(panel.node.querySelector('input.jp-ApkPanel-select')).toBeNull();
+    expect(row('pkg-005').dataset.installedVersion).toBe('1.2.3-r0');
   });
 
   it('installs the checked packages in one job', async () => {

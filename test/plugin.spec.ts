@@ -15,6 +15,7 @@ import { CommandRegistry } from '@lumino/commands';
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
+import packageJson from '../package.json';
 import plugins from '../src/index';
 import { JobsModel } from '../src/jobs/model';
 import { IApkJobs } from '../src/tokens';
@@ -25,7 +26,7 @@ jest.mock('@jupyterlab/apputils', () => ({
   showErrorMessage: jest.fn(() => Promise.resolve())
 }));
 
-const PACKAGE_VERSION: string = require('../package.json').version;
+const PACKAGE_VERSION = packageJson.version;
 
 const catalog = Array.from({ length: 30 }, (_, i) => makePackage(i));
 
@@ -62,7 +63,6 @@ function fakeServer(version: string): {
         body = {
           version,
           demo_mode: false,
-          demo_message: null,
           arch: 'x86_64',
           repositories: repositories.map(repository => repository.url),
           allow_remove: true
@@ -213,6 +213,7 @@ describe('jupyterlab-apk:catalog', () => {
       'jupyterlab-apk:catalog',
       'jupyterlab-apk:console-cell-executor',
       'jupyterlab-apk:jobs',
+      'jupyterlab-apk:modules',
       'jupyterlab-apk:notebook-cell-executor'
     ]);
     expect(plugin('jupyterlab-apk:notebook-cell-executor').provides).toBe(
@@ -223,6 +224,24 @@ describe('jupyterlab-apk:catalog', () => {
     );
     expect(plugin('jupyterlab-apk:jobs').provides).toBe(IApkJobs);
     expect(plugin('jupyterlab-apk:catalog').optional).toContain(IApkJobs);
+  });
+
+  it('gives both cell executor plugins one executor, which loads its settings once', async () => {
+    const { app, registry, jobs } = activate({});
+    const activateExecutor = (id: string) =>
+      plugin(id).activate(app, jobs, registry, null) as Promise<{
+        runCell: unknown;
+      }>;
+    const [notebook, console] = await Promise.all([
+      activateExecutor('jupyterlab-apk:notebook-cell-executor'),
+      activateExecutor('jupyterlab-apk:console-cell-executor')
+    ]);
+    expect(notebook.runCell).toEqual(expect.any(Function));
+    expect(console.runCell).toEqual(expect.any(Function));
+    const pipLoads = (registry.load as jest.Mock).mock.calls.filter(
+      ([id]) => id === 'jupyterlab-apk:pip'
+    );
+    expect(pipLoads).toHaveLength(1);
   });
 
   it('shows the jobs in the status bar only while one is queued or running', () => {
@@ -236,7 +255,7 @@ describe('jupyterlab-apk:catalog', () => {
   });
 
   it('restores the recent jobs at start', async () => {
-    const { server, jobs } = activate({});
+    const { server } = activate({});
     await waitFor(() =>
       server.requests.some(
         request =>
@@ -290,7 +309,7 @@ describe('jupyterlab-apk:catalog', () => {
   });
 
   it('adds the panel to the left area and both commands to the palette', () => {
-    const { commands, shell, palette, added, jobs } = activate({});
+    const { commands, shell, palette, added } = activate({});
     expect(shell.add).toHaveBeenCalledTimes(1);
     expect(shell.add.mock.calls[0][1]).toBe('left');
     expect(added[0].id).toBe('jp-apk-panel');

@@ -17,7 +17,8 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
-import { IRepository, IRepositoryPolicy, IServerSettings } from '../src/api';
+import catalogSchema from '../schema/catalog.json';
+import { IRepository, IRepositoryPolicy, IServerInfo } from '../src/api';
 import {
   checkRepositoryUrl,
   entriesFrom,
@@ -36,7 +37,7 @@ import {
 } from '../src/settings';
 import { sleep, waitFor } from './utils';
 
-const SCHEMA: ISettingRegistry.ISchema = require('../schema/catalog.json');
+const SCHEMA = catalogSchema as ISettingRegistry.ISchema;
 
 const PLUGIN_ID = 'jupyterlab-apk:catalog';
 
@@ -74,15 +75,13 @@ const OPEN: IRepositoryPolicy = {
 function serverInfo(
   policy: IRepositoryPolicy,
   inUse: string[] = policy.repositories
-): IServerSettings {
+): IServerInfo {
   return {
     version: '0.1.0',
     demo_mode: true,
-    demo_message: null,
     arch: 'x86_64',
     repositories: [...inUse],
     allow_remove: true,
-    allow_user_repositories: policy.allow_user_repositories,
     policy
   };
 }
@@ -478,6 +477,8 @@ describe('RepositorySettingsModel', () => {
       const { model, puts } = server(CLOSED);
       model.serverInfo = serverInfo(CLOSED);
       await model.apply(defaults, defaults);
+      // RepositorySettingsModel.apply, not Function.prototype.apply:
+      // eslint-disable-next-line prefer-spread
       await model.apply(undefined, defaults);
       expect(puts).toEqual([]);
       expect(model.error).toBeNull();
@@ -647,7 +648,7 @@ describe('RepositoriesField', () => {
         model={model}
         trans={trans}
         idPrefix="test"
-        title="Repositories"
+        title={trans.__('Repositories')}
       />
     );
     const node = widget.node;

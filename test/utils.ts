@@ -9,17 +9,19 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IDecision,
   IJob,
   IPackage,
   IPackageDetails,
   IPackageList,
   IPackageQuery,
   IRepository,
-  IServerSettings,
-  isTerminalState,
+  IResolveReply,
+  IServerInfo,
   JobAction
 } from '../src/api';
 import { CatalogModel } from '../src/catalog/model';
+import { isActiveState } from '../src/jobs/model';
 
 /**
  * A promise with its resolve and reject functions.
@@ -199,11 +201,10 @@ export class TestModel extends CatalogModel {
   refreshHandler: () => Promise<IRepository[]> = () =>
     Promise.resolve(this.repositoriesList);
 
-  settingsHandler: () => Promise<IServerSettings> = () =>
+  settingsHandler: () => Promise<IServerInfo> = () =>
     Promise.resolve({
       version: '0.1.0',
       demo_mode: false,
-      demo_message: null,
       arch: 'x86_64',
       repositories: this.repositoriesList.map(repository => repository.url),
       allow_remove: true
@@ -232,7 +233,7 @@ export class TestModel extends CatalogModel {
     return this.refreshHandler();
   }
 
-  protected fetchServerSettings(): Promise<IServerSettings> {
+  protected fetchServerSettings(): Promise<IServerInfo> {
     return this.settingsHandler();
   }
 }
@@ -245,9 +246,9 @@ interface IFakeJob extends IJob {
 }
 
 /**
- * A fake of the server's job API (`jobs`, `jobs/<id>`) behind
- * `ServerConnection.ISettings.fetch`: jobs only change when a test says so,
- * and long-polls are held until then, as the server holds them.
+ * A fake of the server's job API (`jobs`, `jobs/<id>`, and `resolve` with
+ * `install`) behind `ServerConnection.ISettings.fetch`: jobs only change when
+ * a test says so, and long-polls are held until then, as the server holds them.
  */
 export class FakeJobServer {
   /**
@@ -284,6 +285,18 @@ export class FakeJobServer {
    * Answer `POST jobs` with this status and message instead of queueing.
    */
   postError: { status: number; message: string } | null = null;
+
+  /**
+   * How `POST resolve` routes a requirement: to the apk `py3-<requirement>`
+   * unless a test says otherwise.
+   */
+  decide: (requirement: string) => IDecision = requirement => ({
+    requirement,
+    route: 'apk',
+    package: `py3-${requirement}`,
+    version: '1.0-r0',
+    reason: `${requirement} → py3-${requirement} 1.0-r0`
+  });
 
   /**
    * The requests for one job's URL.
@@ -387,6 +400,9 @@ export class FakeJobServer {
       });
       return FakeJobServer._json(job, 202);
     }
+    if (route === 'resolve' && request.method === 'POST') {
+      return FakeJobServer._json(this._resolve(JSON.parse(body)));
+    }
     const match = /^jobs\/([0-9a-f]+)$/.exec(route);
     const job = match ? this._jobs.get(match[1]) : undefined;
     if (!job) {
@@ -403,11 +419,35 @@ export class FakeJobServer {
     }
     const since = url.searchParams.get('since');
     const wait = url.searchParams.get('wait');
-    if (since !== null && wait !== null && !isTerminalState(job.state)) {
+    if (since !== null && wait !== null && isActiveState(job.state)) {
       await this._hold(job, Number(since), request.signal);
     }
     const offset = Number(url.searchParams.get('log_offset') ?? 0);
     return FakeJobServer._json(this._view(job, offset));
+  }
+
+  /**
+   * Decide, and with `install` queue one job for the apk part, as the server does.
+   */
+  private _resolve(request: {
+    requirements: string[];
+    install?: boolean;
+  }): IResolveReply {
+    const decisions = request.requirements.map(this.decide);
+    if (!request.install) {
+      return { decisions };
+    }
+    const packages = [
+      ...new Set(
+        decisions
+          .filter(decision => decision.route === 'apk')
+          .map(decision => decision.package!)
+      )
+    ];
+    const job = packages.length
+      ? this.add({ action: 'install', packages })
+      : null;
+    return { decisions, job };
   }
 
   private _hold(

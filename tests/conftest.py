@@ -11,7 +11,7 @@ import dataclasses
 
 import pytest
 
-from demo.apkrepo import SigningKey, build_index, generate_key
+from jupyterlab_apk.apkwriter import SigningKey, build_index, generate_key
 
 _TRUSTED = object()
 
@@ -57,8 +57,10 @@ def signed_index(keys):
 
 
 def make_root(path: Path, arch: str = "x86_64") -> Path:
-    """An empty apk root, as a sandbox: its arch, an empty world and installed database."""
+    """An empty apk root, as a sandbox: its arch, an empty world and installed database, and
+    the cache directory apk 2.x needs to open the database (as `--initdb` lays it out)."""
     (path / "etc/apk").mkdir(parents=True)
+    (path / "var/cache/apk").mkdir(parents=True)
     (path / "etc/apk/arch").write_text(f"{arch}\n")
     (path / "etc/apk/world").write_text("")
     (path / "lib/apk/db").mkdir(parents=True)

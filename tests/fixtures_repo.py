@@ -1,4 +1,4 @@
-"""Fixtures shared by test_signing.py and test_apkrepo.py, which load this module with
+"""Fixtures shared by test_signing.py and test_apkwriter.py, which load this module with
 `pytest_plugins`.
 
 Key generation is the slow step, so one key pair serves the whole session.
@@ -13,7 +13,7 @@ import pytest
 
 from .conftest import ALPINE_DATA
 
-from demo.apkrepo import SigningKey, generate_key
+from jupyterlab_apk.apkwriter import SigningKey, generate_key
 
 
 

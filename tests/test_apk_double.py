@@ -1,8 +1,8 @@
 """The apk test double (demo/apk_double.py) against /work/shared/docs/apk-cli.md.
 
 Every test runs the double as a subprocess (argv, no shell) on a fresh root, against repositories
-built with demo.apkrepo in the real format, and checks the exact lines and the exit status the
-document records for apk-tools 2.12.
+built with jupyterlab_apk.apkwriter in the real format, and checks the exact lines and the exit
+status the document records for apk-tools 2.12.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from demo.apkrepo import PackageInfo, build_apk, read_apk, write_repository
+from jupyterlab_apk.apkwriter import PackageInfo, build_apk, read_apk, write_repository
 from jupyterlab_apk.apkindex import parse_index, parse_installed
 from jupyterlab_apk.signing import open_index, split_gzip_members
 
+from .conformance import NO_NAMESPACES, READ_ONLY_EXEC
 from .http_repo import RepoServer
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -32,22 +33,6 @@ LAUNCHER = PROJECT / "demo" / "bin" / "apk-test-double"
 ARCH = "x86_64"
 SITE = "usr/lib/python3.11/site-packages"
 PY = "python3~3.11"
-
-# Runs argv[2:] in a private mount namespace where argv[1] is read-only: the only way to get a
-# real EROFS as root. Exits 77 where namespaces are not allowed, and the test then skips.
-READ_ONLY_EXEC = """
-import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-def call(result):
-    if result != 0:
-        sys.exit(77)
-path = sys.argv[1].encode()
-call(libc.unshare(0x20000))  # CLONE_NEWNS
-call(libc.mount(None, b"/", None, 0x4000 | 0x40000, None))  # MS_REC | MS_PRIVATE
-call(libc.mount(path, path, None, 0x1000, None))  # MS_BIND
-call(libc.mount(None, path, None, 0x1000 | 0x20 | 0x1, None))  # MS_BIND | MS_REMOUNT | MS_RDONLY
-os.execv(sys.argv[2], sys.argv[2:])
-"""
 
 
 def package(name, version, files, depends=(PY,), provides=(), scripts=None):
@@ -561,7 +546,7 @@ def test_locked_database_wait_proceeds_once_released(apk, repos):
 
 def run_read_only(apk: Apk, read_only: Path, *args, repos=()):
     result = apk(*args, repos=repos, prefix=[sys.executable, "-c", READ_ONLY_EXEC, str(read_only)])
-    if result.returncode == 77:
+    if result.returncode == NO_NAMESPACES:
         pytest.skip("no mount namespaces here: cannot make a read-only file system")
     return result
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from demo.apkrepo import PackageInfo, write_repository
+from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 from jupyterlab_apk.apkcli import ApkOptions, build_argv
 from jupyterlab_apk.policy import PACKAGE_NAME_RE, check_repository_url
 from jupyterlab_apk.versions import is_valid
@@ -117,16 +117,21 @@ def helper_env(policy_path, **extra):
     return {**env, POLICY_ENV: str(policy_path), **extra}
 
 
-def run_helper(args, policy_path, pass_fds=(), env=None, command=(str(HELPER),)):
+def run_helper(args, policy_path, pass_fds=(), env=None, command=(str(HELPER),),
+               preexec_fn=None):  # fmt: skip
     return subprocess.run(
         [*command, *args], capture_output=True, text=True, timeout=60, pass_fds=pass_fds,
-        env=env or helper_env(policy_path), stdin=subprocess.DEVNULL,
+        env=env or helper_env(policy_path), stdin=subprocess.DEVNULL, preexec_fn=preexec_fn,
     )  # fmt: skip
 
 
-def audit_entries(tmp_path, suffix=""):
-    path = tmp_path / "log" / f"audit.jsonl{suffix}"
+def audit_entries(tmp_path, suffix="", name="audit.jsonl"):
+    path = tmp_path / "log" / f"{name}{suffix}"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def refusal_entries(tmp_path, suffix=""):
+    return audit_entries(tmp_path, suffix, "audit.refused.jsonl")
 
 
 def options(sandbox, keys, **changes):
@@ -180,7 +185,7 @@ def test_install_end_to_end_with_progress_and_audit(policy, sandbox, keys, recor
 @pytest.mark.parametrize("allow_untrusted", [False, True])
 @pytest.mark.parametrize("progress", [False, True])
 @pytest.mark.parametrize("simulate", [False, True])
-@pytest.mark.parametrize("action", ["install", "upgrade", "remove"])
+@pytest.mark.parametrize("action", ["install", "upgrade", "remove", "repair"])
 def test_every_argv_the_server_builds_is_accepted_verbatim(
     policy, sandbox, keys, recorder, action, simulate, progress, allow_untrusted
 ):
@@ -199,8 +204,8 @@ def test_every_argv_the_server_builds_is_accepted_verbatim(
             if fd is not None:
                 os.close(fd)
     assert "refused" not in result.stderr
-    if action == "remove":  # apk's own answer: neither is installed, two errors
-        assert result.returncode == 2 and "No such package: py3-demo" in result.stderr
+    if action in ("remove", "repair"):  # apk's own answer: neither is installed
+        assert result.returncode in (1, 2) and "No such package: py3-demo" in result.stderr
     else:
         assert result.returncode == 0, result.stderr
     [call] = recorder[1]()
@@ -245,6 +250,8 @@ def hostile_cases():
         ("newline", packages("py3-demo\n--allow-untrusted"), {}),
         ("version-injection", packages("py3-demo=$(id)"), {}),
         ("version-with-space", packages("py3-demo=1.0 -X"), {}),
+        ("version-tail-past-128", packages("py3-demo=" + "1" * 128 + " bar/../;$(id)"), {}),
+        ("version-too-long", packages("py3-demo=" + "1" * 129), {}),
         ("leading-symbol", packages("-py3-demo"), {}),
         ("local-apk-file", packages("evil.apk"), {}),
         ("local-apk-file-inside", packages("py3-demo.apkx"), {}),
@@ -280,15 +287,24 @@ def hostile_cases():
         ("progress-fd-negative", options_("--progress-fd", "-3"), {}),
         ("missing-value", options_("--progress-fd"), {}),
         ("action-info", replace("add", "info"), {}),
-        ("action-fix", replace("add", "fix"), {}),
+        ("fix-with-upgrade", lambda argv, repo: ["fix", *argv[1 : argv.index("--")],
+                                                 "--upgrade", *argv[argv.index("--") :]], {}),
         ("action-option-first", lambda argv, repo: ["--allow-untrusted", *argv], {}),
         ("empty", lambda argv, repo: [], {}),
         ("del-not-allowed", lambda argv, repo: ["del", "--root", argv[2], "--no-cache",
+                                                "--repositories-file", "/dev/null",
                                                 "--wait", "1", "--", "py3-demo"],
          {"allow_remove": False}),  # fmt: skip
         ("del-with-repository", lambda argv, repo: ["del", "--root", argv[2], "--no-cache",
+                                                    "--repositories-file", "/dev/null",
                                                     "-X", repo, "--wait", "1", "--", "py3-demo"],
          {}),  # fmt: skip
+        # del reads the root's repositories file too (and fetches from it without a cache).
+        ("del-roots-repositories", lambda argv, repo: ["del", "--root", argv[2], "--no-cache",
+                                                       "--wait", "1", "--", "py3-demo"], {}),
+        ("del-repositories-file", lambda argv, repo: [
+            "del", "--root", argv[2], "--no-cache", "--repositories-file",
+            "/etc/apk/repositories", "--wait", "1", "--", "py3-demo"], {}),  # fmt: skip
     ]
 
 
@@ -315,8 +331,9 @@ def test_hostile_requests_are_refused_and_nothing_runs(
     assert result.stdout == ""
     assert recorder[1]() == []  # apk never started
     assert snapshot(root) == before
-    [entry] = audit_entries(tmp_path)
-    assert entry["result"] == "refused"
+    assert audit_entries(tmp_path) == []
+    [entry] = refusal_entries(tmp_path)
+    assert (entry["result"], entry["count"]) == ("refused", 1)
     assert entry["reason"] == line.removeprefix("apk-helper: refused: ")
 
 
@@ -374,6 +391,129 @@ def test_policy_apk_and_keys_must_not_be_writable_by_others(policy, sandbox, key
     assert len(recorder[1]()) == 1
 
 
+NOBODY = 65534
+
+
+def planted_cases():
+    """(id, how a notebook user could have prepared the paths, what the refusal names)."""
+
+    def chown(which):
+        return lambda repo, keys_dir, tmp: (os.chown(which(repo, keys_dir), NOBODY, NOBODY), {})[1]
+
+    def chmod(which, mode):
+        return lambda repo, keys_dir, tmp: (which(repo, keys_dir).chmod(mode), {})[1]
+
+    def link_to_users_directory(repo, keys_dir, tmp):
+        users = tmp / "home" / "user"
+        users.mkdir(parents=True)
+        os.chown(users, NOBODY, NOBODY)
+        shutil.move(repo, users / "repo")
+        repo.symlink_to(users / "repo")
+        return {}
+
+    def missing_under_sticky(repo, keys_dir, tmp):
+        open_dir = tmp / "open"
+        open_dir.mkdir()
+        open_dir.chmod(0o1777)
+        return {"repositories": [str(repo), str(open_dir / "not-yet")]}
+
+    def under_prefix(repo, keys_dir, tmp):
+        os.chown(repo, NOBODY, NOBODY)
+        return {"repositories": [f"{repo.parent}/"]}
+
+    return [
+        ("repository-owned-by-user", chown(lambda r, k: r), "{repo}"),
+        ("repository-parent-owned-by-user", chown(lambda r, k: r.parent), "{repo.parent}"),
+        ("repository-parent-group-writable", chmod(lambda r, k: r.parent, 0o775), "{repo.parent}"),
+        ("repository-link-to-users-directory", link_to_users_directory, "{tmp}/home/user"),
+        ("repository-missing-under-sticky-directory", missing_under_sticky, "{tmp}/open"),
+        ("requested-repository-under-prefix-owned-by-user", under_prefix, "{repo}"),
+        ("keys-parent-owned-by-user", chown(lambda r, k: k.parent), "{keys_dir.parent}"),
+        ("keys-grandparent-writable", chmod(lambda r, k: k.parent.parent, 0o777),
+         "{keys_dir.parent.parent}"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("plant", "named"), [case[1:] for case in planted_cases()],
+                         ids=[case[0] for case in planted_cases()])  # fmt: skip
+def test_a_local_repository_or_keys_not_root_owned_all_the_way_up_is_refused(
+    policy, sandbox, keys, recorder, tmp_path, plant, named
+):
+    """A notebook user who owns (or may write) a directory on the way to a local repository
+    or to the keys could plant packages or swap the keys: refused, and apk never runs."""
+    repo, _ = sandbox
+    keys_dir = tmp_path / "trusted" / "etc" / "keys"
+    shutil.copytree(keys.dir, keys_dir)
+    argv = build_argv(options(sandbox, keys), "install", ["py3-demo"], simulate=True)
+    argv[argv.index(str(keys.dir))] = str(keys_dir)
+    assert run_helper(argv, policy(keys_dir=str(keys_dir))).returncode == 0  # the control
+    changes = plant(repo, keys_dir, tmp_path)
+
+    result = run_helper(argv, policy(keys_dir=str(keys_dir), **changes))
+    assert result.returncode == 2
+    assert "must be owned by root and writable by its owner only" in result.stderr
+    culprit = named.format(repo=repo, keys_dir=keys_dir, tmp=tmp_path)
+    assert f"apk-helper: refused: {culprit} (on the way to" in result.stderr
+    assert len(recorder[1]()) == 1  # the control's run only
+
+
+# -- the shared cache (ApkManager.shared_cache_dir, the policy's cache_dir) ---------------------
+
+
+@pytest.fixture
+def shared_cache(tmp_path):
+    cache = tmp_path / "apk-cache"
+    cache.mkdir(mode=0o755)
+    return cache
+
+
+@pytest.mark.parametrize("simulate", [False, True])
+@pytest.mark.parametrize("action", ["install", "upgrade", "remove"])
+def test_the_policys_shared_cache_is_accepted_verbatim(
+    policy, sandbox, keys, recorder, shared_cache, action, simulate
+):
+    path = policy(cache_dir=str(shared_cache))
+    argv = build_argv(options(sandbox, keys, cache_dir=str(shared_cache)), action, ["py3-demo"],
+                      simulate=simulate)  # fmt: skip
+    result = run_helper(argv, path)
+    assert "refused" not in result.stderr
+    [call] = recorder[1]()
+    assert call["argv"] == [str(recorder[0]), *argv]
+
+
+@pytest.mark.parametrize(
+    ("cache_option", "policy_cache", "message"),
+    [
+        ("elsewhere", "shared", "is not the policy's"),
+        ("shared", "", "is not the policy's"),
+        ("none, update", "shared", "--update-cache needs --cache-dir"),
+        ("both", "shared", "exactly one of --no-cache and --cache-dir"),
+        ("neither", "shared", "exactly one of --no-cache and --cache-dir"),
+        ("shared", "writable", "must be owned by root"),
+    ],
+)
+def test_a_cache_other_than_the_policys_root_owned_one_is_refused(
+    policy, sandbox, keys, recorder, shared_cache, tmp_path, cache_option, policy_cache, message
+):
+    if policy_cache == "writable":
+        shared_cache.chmod(0o777)
+    path = policy(cache_dir="" if not policy_cache else str(shared_cache))
+    argv = build_argv(options(sandbox, keys, cache_dir=str(shared_cache)), "install", ["py3-demo"])
+    cache_at = argv.index("--cache-dir")
+    replacement = {
+        "elsewhere": ["--cache-dir", str(tmp_path)],
+        "shared": argv[cache_at : cache_at + 2],
+        "none, update": ["--no-cache"],
+        "both": ["--no-cache", *argv[cache_at : cache_at + 2]],
+        "neither": [],
+    }[cache_option]
+    argv[cache_at : cache_at + 2] = replacement
+    result = run_helper(argv, path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert recorder[1]() == []
+
+
 @pytest.mark.parametrize("marker", ["SUDO_USER", "SUDO_UID", "DOAS_USER", "PKEXEC_UID"])
 def test_policy_override_is_ignored_when_privileged(policy, sandbox, keys, recorder, marker):
     """Under sudo (or doas, pkexec) the helper reads only /etc/jupyterlab-apk/policy.json."""
@@ -400,16 +540,56 @@ def test_the_audit_user_is_the_sudo_user_only_under_sudo(monkeypatch):
 
 def test_audit_log_is_bounded(policy, sandbox, keys, tmp_path):
     path = policy(audit_max_bytes=2048)
-    for i in range(40):
-        run_helper(["add", "--", f"py3-demo-{i}"], path)
+    argv = build_argv(options(sandbox, keys), "install", ["py3-demo"], simulate=True)
+    for _ in range(6):
+        assert run_helper(argv, path).returncode == 0
     current, rotated = tmp_path / "log/audit.jsonl", tmp_path / "log/audit.jsonl.1"
     assert rotated.exists()
     assert 0 < current.stat().st_size <= 2048 and 0 < rotated.stat().st_size <= 2048
     entries = audit_entries(tmp_path, ".1") + audit_entries(tmp_path)
-    assert {e["result"] for e in entries} == {"refused"}
-    assert entries[-1]["argv"] == ["add", "--", "py3-demo-39"]  # the newest is kept
+    assert [e["result"] for e in entries[-2:]] == ["started", "done"]  # the newest is kept
     assert not (tmp_path / "log/audit.jsonl.2").exists()
     assert current.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_flood_of_refusals_never_pushes_runs_out_of_the_audit_log(
+    policy, sandbox, keys, tmp_path
+):
+    """Refusals cost the caller nothing: they are logged short, merged per user, and kept
+    apart from the runs, whose entries survive any number of them."""
+    path = policy(audit_max_bytes=2048)
+    argv = build_argv(options(sandbox, keys), "install", ["py3-demo"], simulate=True)
+    assert run_helper(argv, path).returncode == 0
+    runs = audit_entries(tmp_path)
+    hostile = ["add", *[f"--{'x' * 198}" for _ in range(50)], "--", "py3-demo"]
+    for _ in range(12):
+        assert run_helper(hostile, path).returncode == 2
+    assert run_helper(["add", "--", "other"], path).returncode == 2
+
+    assert audit_entries(tmp_path) == runs and [e["result"] for e in runs] == ["started", "done"]
+    refusals = refusal_entries(tmp_path, ".1") + refusal_entries(tmp_path)
+    assert sum(e["count"] for e in refusals) == 13
+    assert len(refusals) <= 3  # merged (a pause of a minute starts a new entry)
+    assert refusals[0]["argc"] == 53 and len(refusals[0]["argv"]) == 8
+    assert all(len(json.dumps(e)) < 1024 for e in refusals)
+    assert refusals[-1]["last"] >= refusals[-1]["time"]
+
+
+def test_audit_entries_also_go_to_syslog_when_the_policy_says_so(monkeypatch, tmp_path):
+    helper = load_helper()
+    sent = []
+    monkeypatch.setattr(helper.syslog, "openlog", lambda *args: None)
+    monkeypatch.setattr(helper.syslog, "syslog", lambda priority, text: sent.append(
+        (priority, json.loads(text))))  # fmt: skip
+    policy = {**helper.DEFAULTS, "audit_log": str(tmp_path / "log" / "audit.jsonl")}
+    helper.audit_refusal(policy, "no", ["add"])
+    assert sent == []
+    policy["audit_syslog"] = True
+    helper.audit_refusal(policy, "no", ["add"])
+    helper.audit(policy, {"result": "started"})
+    assert [(priority, entry["result"]) for priority, entry in sent] == [
+        (helper.syslog.LOG_WARNING, "refused"), (helper.syslog.LOG_NOTICE, "started")
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("closed", ["0<&-", "1>&-", "2>&-", "0<&- 1>&- 2>&-"])
@@ -446,6 +626,88 @@ def test_the_audit_log_is_never_written_through_a_trap(
     assert "apk-helper: refused: cannot write the audit log" in result.stderr
     assert recorder[1]() == []
     assert victim.read_text() == "precious\n"
+
+
+# -- the process state apk starts with --------------------------------------------------------
+
+
+@pytest.fixture
+def state_recorder(tmp_path):
+    """An "apk" (a shell, which keeps the signal state it is given, unlike Python) that saves its
+    /proc status and limits and its niceness, with builtins only (a shell waiting for a child
+    blocks signals), then runs the test double."""
+    log = tmp_path / "apk-state"
+    script = tmp_path / "state-bin" / "apk"
+    script.parent.mkdir()
+    script.write_text(
+        "#!/bin/sh\n"
+        f"for f in status limits; do while IFS= read -r l; do echo \"$l\"; done < /proc/$$/$f; done > {log}\n"
+        f"nice19() {{ echo \"${{19}}\"; }}; read -r stat < /proc/$$/stat; nice19 $stat >> {log}\n"
+        f"exec {APK_DOUBLE} \"$@\"\n"
+    )  # fmt: skip
+    script.chmod(0o755)
+    return script, log
+
+
+def hostile_process_state():
+    """What a notebook user can hand down through sudo (run in the child before exec)."""
+    import resource
+
+    for sig in (signal.SIGCHLD, signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
+        signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGUSR2, signal.SIGQUIT})
+    for limit, soft in ((resource.RLIMIT_NOFILE, 64), (resource.RLIMIT_MEMLOCK, 0),
+                        (resource.RLIMIT_FSIZE, 1024 * 1024), (resource.RLIMIT_CORE, 2**30)):
+        resource.setrlimit(limit, (soft, resource.getrlimit(limit)[1]))
+    os.nice(10)
+
+
+def test_apk_starts_from_a_clean_process_state(policy, sandbox, keys, state_recorder, tmp_path):
+    """Ignored signals (SIGCHLD included), a signal mask, low limits and niceness stay with the
+    caller: apk gets default signals, the helper's fixed limits and priority 0, and the end of
+    the run is audited."""
+    script, log = state_recorder
+    argv = build_argv(options(sandbox, keys), "install", ["py3-demo"])
+    result = run_helper(argv, policy(apk=str(script)), preexec_fn=hostile_process_state)
+    assert result.returncode == 0, result.stderr
+    assert [e["result"] for e in audit_entries(tmp_path)] == ["started", "done"]
+
+    text = log.read_text()
+    status = dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+    assert int(status["SigIgn"], 16) == 0 and int(status["SigBlk"], 16) == 0
+    assert text.splitlines()[-1] == "0"  # niceness
+    soft = {line[:26].strip(): line[26:].split()[0] for line in text.splitlines()
+            if line.startswith("Max ")}  # fmt: skip
+    helper = load_helper()
+    for name, row in (("RLIMIT_NOFILE", "Max open files"), ("RLIMIT_MEMLOCK", "Max locked memory"),
+                      ("RLIMIT_FSIZE", "Max file size"), ("RLIMIT_CORE", "Max core file size")):
+        value = helper.LIMITS[getattr(helper.resource, name)]
+        assert soft[row] == ("unlimited" if value == helper.INFINITY else str(value)), row
+
+
+def can_raise_hard_limits() -> bool:
+    command = ("import resource as r; r.setrlimit(r.RLIMIT_FSIZE, (1, 1)); "
+               "r.setrlimit(r.RLIMIT_FSIZE, (r.RLIM_INFINITY, r.RLIM_INFINITY))")  # fmt: skip
+    return subprocess.run([sys.executable, "-c", command], capture_output=True).returncode == 0
+
+
+def test_a_lowered_hard_limit_is_raised_or_the_run_refused(
+    policy, sandbox, keys, state_recorder, tmp_path
+):
+    import resource
+
+    def low_file_size():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    script, log = state_recorder
+    argv = build_argv(options(sandbox, keys), "install", ["py3-demo"])
+    result = run_helper(argv, policy(apk=str(script)), preexec_fn=low_file_size)
+    if can_raise_hard_limits():  # root with CAP_SYS_RESOURCE
+        assert result.returncode == 0, result.stderr
+        assert "Max file size             unlimited" in log.read_text()
+    else:  # as in a container without CAP_SYS_RESOURCE: apk must not run half-limited
+        assert result.returncode == 2 and not log.exists()
+        assert "hard RLIMIT_FSIZE is below" in result.stderr
 
 
 def test_cancel_is_forwarded_to_apk(policy, sandbox, keys, recorder, tmp_path):
@@ -542,6 +804,16 @@ def test_version_grammar_is_the_servers(version):
 
 
 @pytest.mark.parametrize(
+    ("version", "accepted"),
+    [("1" * 128, True), ("1" * 129, False), ("1" * 128 + " bar/../;$(id)", False),
+     ("1" * 127 + ";", False), ("1.0" + "-r1" * 50, False)],
+)  # fmt: skip
+def test_the_whole_version_is_checked_within_a_length_limit(version, accepted):
+    helper = load_helper()
+    assert helper.valid_package(f"py3-demo={version}") == accepted
+
+
+@pytest.mark.parametrize(
     "url",
     ["https://dl-cdn.alpinelinux.org/alpine/v3.22/main", "http://127.0.0.1:8080/repo",
      "file:///srv/repo", "/srv/repo", "/", "-X", "", "http://", "ftp://x/y", "relative/path",
@@ -554,3 +826,17 @@ def test_repository_rules_are_at_least_as_strict_as_the_servers(url):
     except helper.Refused:
         return
     check_repository_url(url)  # whatever the helper accepts, the server accepts
+
+
+def test_repair_without_names_runs_apk_fix_on_every_package_in_error(
+    policy, sandbox, keys, recorder, tmp_path
+):
+    argv = build_argv(options(sandbox, keys), "repair", [])
+    assert argv[argv.index("--") :] == ["--"]
+    result = run_helper(argv, policy())
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    [call] = recorder[1]()
+    assert call["argv"] == [str(recorder[0]), *argv]
+    assert [(e["action"], e["result"]) for e in audit_entries(tmp_path)] == [
+        ("fix", "started"), ("fix", "done")
+    ]  # fmt: skip

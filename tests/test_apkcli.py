@@ -12,6 +12,7 @@ from jupyterlab_apk.apkcli import (
     parse_plan,
     parse_progress,
     parse_step,
+    parse_summary,
 )
 
 OPTIONS = ApkOptions(
@@ -75,13 +76,30 @@ def test_install_argv():
     [
         ("install", {"simulate": True}, ["--simulate"], ["--upgrade", "--progress-fd"]),
         ("upgrade", {}, ["add", "--upgrade"], ["--simulate"]),
-        ("remove", {}, ["del"], ["-X", "--keys-dir", "--repositories-file"]),
+        ("remove", {}, ["del", "--repositories-file"], ["-X", "--keys-dir"]),
     ],
 )
 def test_argv_variants(action, kwargs, present, absent):
     argv = build_argv(OPTIONS, action, ["py3-numpy"], **kwargs)
     assert all(flag in argv for flag in present)
     assert not any(flag in argv for flag in absent)
+    assert argv[-2:] == ["--", "py3-numpy"]
+
+
+@pytest.mark.parametrize(
+    ("action", "simulate", "expected"),
+    [
+        ("install", False, ["--cache-dir", "/srv/apk-cache", "--update-cache"]),
+        ("upgrade", False, ["--cache-dir", "/srv/apk-cache", "--update-cache"]),
+        ("remove", False, ["--cache-dir", "/srv/apk-cache"]),
+        # A simulation fills no cache: with an empty one, apk would find no package at all.
+        ("install", True, ["--no-cache"]),
+    ],
+)
+def test_a_shared_cache_replaces_no_cache(action, simulate, expected):
+    options = ApkOptions(("apk",), "/", ("/srv/repo",), "/keys", cache_dir="/srv/apk-cache")
+    argv = build_argv(options, action, ["py3-numpy"], simulate=simulate)
+    assert [flag for flag in argv if "cache" in flag] == expected
     assert argv[-2:] == ["--", "py3-numpy"]
 
 
@@ -123,6 +141,7 @@ def test_bad_requests(action, packages):
         ("OK: 0 MiB in 2 packages", None),
         ("fetch http://127.0.0.1:8000/x86_64/APKINDEX.tar.gz", None),
         ("Installing py3-demo (1.0-r0)", None),
+        ("(1/1) Reinstalling py3-script (1.0-r0)", Step("reinstall", "py3-script", "1.0-r0")),
     ],
 )  # fmt: skip
 def test_parse_step(line, step):
@@ -146,7 +165,7 @@ def test_parse_plan_keeps_order():
     assert [s.name for s in parse_plan(output).steps] == ["py3-demolib", "py3-demo"]
 
 
-# Outputs as recorded in apk-cli.md (stdout and stderr interleaved as a job log shows them).
+# Outputs as recorded in apk-cli.md, read as one stream (as 2.14 and 3.0 write the error blocks).
 @pytest.mark.parametrize(
     ("output", "rc", "kinds", "fragment"),
     [
@@ -196,7 +215,34 @@ def test_parse_plan_keeps_order():
     ],
 )  # fmt: skip
 def test_explain(output, rc, kinds, fragment):
-    problems = explain(output, rc)
+    problems = explain("", output, rc)
     assert [p.kind for p in problems] == kinds
     if fragment:
         assert any(fragment in p.message for p in problems)
+
+
+def test_the_unable_to_select_block_is_read_across_the_two_streams():
+    # apk 2.12: the block's first line on stderr, its entries on stdout.
+    stdout = "  nosuchpkg (no such package):\n    required by: world[nosuchpkg]\n"
+    problems = explain(stdout, "ERROR: unable to select packages:\n", 1)
+    assert [(p.kind, p.message) for p in problems] == [
+        ("no-such-package", "No repository has a package named nosuchpkg.")
+    ]
+    # Entry-like lines on stdout mean nothing without the block's first line somewhere.
+    assert [p.kind for p in explain(stdout, "", 1)] == ["failed"]
+
+
+@pytest.mark.parametrize(
+    ("stdout", "summary"),
+    [
+        ("(1/1) Installing a (1.0-r0)\nOK: 0 MiB in 2 packages\n", (0, 2)),
+        ("1 error; 0 MiB in 3 packages\n", (1, 3)),
+        ("OK: 38 B in 2 packages\n", (0, 2)),  # apk 3.0 sizes
+        ("2 errors; 1920 KiB in 5 packages\n", (2, 5)),
+        ("ERROR: unable to select packages:\n", None),
+        ("", None),
+    ],
+)
+def test_parse_summary(stdout, summary):
+    parsed = parse_summary(stdout)
+    assert (parsed and (parsed.errors, parsed.packages)) == summary

@@ -1,509 +1,432 @@
-"""demo.apkrepo writes real-format apk v2 packages and indexes; demo.build makes the demo repo."""
+"""`jupyter apk-repo`: a signed apk repository from real wheels, checked by the real apk-tools.
+
+The wheels are real and pinned by hash (tests/data/apkrepo-wheels.txt): python-slugify (pure,
+with a dependency and a console script) and gmpy2 (musllinux, a compiled extension that needs
+three libraries it vendors and musl's libc). pip downloads them once into pytest's cache.
+"""
 
 from __future__ import annotations
 
-import base64
-import dataclasses
-import hashlib
+import contextlib
 import io
-import re
+import os
 import shutil
 import subprocess
 import sys
-import tarfile
-import time
 import urllib.request
-import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
 
-from demo import build as demo_build
-from demo.apkrepo import (
-    PackageInfo,
-    SigningKey,
-    build_apk,
-    build_index,
-    generate_key,
-    index_record,
-    load_key,
-    read_apk,
-    write_repository,
-)
+from demo.build import DownloadError, download_pinned
+from jupyterlab_apk import apkrepo
+from jupyterlab_apk.apkwriter import File, PackageInfo, read_apk, write_repository
 from jupyterlab_apk.signing import load_keys, open_index, split_gzip_members
 
-pytest_plugins = ["tests.fixtures_repo"]  # signing_key, alpine_records
+from .conftest import ALPINE_DATA, Keys, make_root
+from .http_repo import RepoServer
+from .wheels import make_wheel
 
-PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
-SITE = "usr/lib/python3.12/site-packages"
-INFO = PackageInfo(
-    name="py3-sample",
-    version="1.2.3-r0",
-    description="Sample package",
-    url="https://example.org/sample",
-    license="MIT",
-    arch="x86_64",
-    depends=["python3~3.12", "py3-dep"],
-    provides=["py3.12:sample=1.2.3-r0"],
-    builddate=1700000000,
-    maintainer="Tester <tester@example.org>",
-)
-FILES = {
-    f"{SITE}/sample/__init__.py": b"VALUE = 1\n",
-    f"{SITE}/sample/data/empty.txt": b"",
-    "usr/bin/sample": b"#!/bin/sh\necho sample\n",
-}
+PINS = Path(__file__).parent / "data" / "apkrepo-wheels.txt"
+PYTHON, ARCH = "3.11", "x86_64"  # what the pinned gmpy2 wheel is built for
+SITE = f"usr/lib/python{PYTHON}/site-packages"
+JUPYTER = Path(sys.executable).with_name("jupyter")
+MUSL_SONAME = "so:libc.musl-x86_64.so.1"
+ALPINE_COMMUNITY = ALPINE_DATA / "v3.19" / "community-x86_64-APKINDEX.tar.gz"
 
 
-def _gunzip(member: bytes) -> bytes:
-    return zlib.decompress(member, 16 + zlib.MAX_WBITS)
+@dataclass(frozen=True)
+class Built:
+    repo: Path  # give apk this
+    keys_dir: Path  # holds the repository's public key
+    key: Path  # the private key
+    stdout: str
+
+    @property
+    def packages(self) -> dict[str, Path]:
+        return {p.name.rsplit("-", 2)[0]: p for p in sorted((self.repo / ARCH).glob("*.apk"))}
 
 
-def _tar_members(member: bytes) -> list[tuple[tarfile.TarInfo, bytes | None]]:
-    with tarfile.open(fileobj=io.BytesIO(_gunzip(member))) as tar:
-        return [
-            (info, tar.extractfile(info).read() if info.isfile() else None)  # type: ignore[union-attr]
-            for info in tar
-        ]
-
-
-def _q1(data: bytes) -> str:
-    return "Q1" + base64.b64encode(hashlib.sha1(data).digest()).decode()
-
-
-@pytest.mark.parametrize(("signed", "count"), [(True, 3), (False, 2)], ids=["signed", "unsigned"])
-def test_apk_members_in_order(signing_key: SigningKey, signed: bool, count: int) -> None:
-    apk = build_apk(INFO, FILES, signing_key if signed else None)
-
-    members = split_gzip_members(apk)
-    *signature, control, data = members
-
-    assert len(members) == count
-    assert [i.name for i, _ in _tar_members(control)] == [".PKGINFO"]
-    assert _tar_members(data)[0][0].name == "usr"
-    if signed:
-        [(info, value)] = _tar_members(signature[0])
-        assert info.name == f".SIGN.RSA.{signing_key.key_name}"
-        # abuild signs the control member with SHA-1; verify() raises if it does not hold.
-        public = signing_key.private_key.public_key()
-        public.verify(value, control, padding.PKCS1v15(), hashes.SHA1())
-
-
-def test_only_the_data_tar_has_end_of_archive_blocks() -> None:
-    control, data = split_gzip_members(build_apk(INFO, FILES, None))
-    control_tar, data_tar = _gunzip(control), _gunzip(data)
-
-    # Header + content padded to a block: nothing after, so apk reads on into the data tar.
-    assert len(control_tar) == 512 + -(-len(_pkginfo_bytes(control_tar)) // 512) * 512
-    assert control_tar[-512:] != b"\0" * 512
-    assert data_tar.endswith(b"\0" * 1024)
-
-
-def _pkginfo_bytes(control_tar: bytes) -> bytes:
-    with tarfile.open(fileobj=io.BytesIO(control_tar)) as tar:
-        return tar.extractfile(".PKGINFO").read()  # type: ignore[union-attr]
-
-
-@pytest.mark.parametrize(
-    ("files", "expected"),
-    [
-        ({"a.txt": b"a"}, [("a.txt", "file")]),
-        (
-            {"usr/share/x/y.txt": b"y"},
-            [
-                ("usr", "dir"),
-                ("usr/share", "dir"),
-                ("usr/share/x", "dir"),
-                ("usr/share/x/y.txt", "file"),
-            ],
-        ),
-        (
-            {"b/two": b"2", "a/one": b"1", "a/z/three": b""},
-            [
-                ("a", "dir"),
-                ("a/one", "file"),
-                ("a/z", "dir"),
-                ("a/z/three", "file"),
-                ("b", "dir"),
-                ("b/two", "file"),
-            ],
-        ),
-        ({}, []),
-    ],
-    ids=["top-level-file", "nested", "shared-parents-sorted", "no-files"],
-)
-def test_data_tar_entries(files: dict[str, bytes], expected: list[tuple[str, str]]) -> None:
-    data = split_gzip_members(build_apk(INFO, files, None))[-1]
-
-    entries = _tar_members(data)
-
-    assert [(i.name, "dir" if i.isdir() else "file") for i, _ in entries] == expected
-    for info, content in entries:
-        checksum = info.pax_headers.get("APK-TOOLS.checksum.SHA1")
-        if info.isdir():
-            assert checksum is None
-        else:
-            assert checksum == hashlib.sha1(files[info.name]).hexdigest()
-            assert content == files[info.name]
-
-
-@pytest.mark.parametrize("path", ["/etc/passwd", "../escape", "usr/../../escape", ""])
-def test_rejects_paths_outside_the_root(path: str) -> None:
-    with pytest.raises(ValueError, match="relative and inside the root"):
-        build_apk(INFO, {path: b"x"}, None)
-
-
-def test_pkginfo_fields_and_datahash() -> None:
-    apk = build_apk(INFO, FILES, None)
-    control, data = split_gzip_members(apk)
-
-    assert _pkginfo_bytes(_gunzip(control)).decode() == (
-        "# Generated by demo.apkrepo\n"
-        "pkgname = py3-sample\n"
-        "pkgver = 1.2.3-r0\n"
-        "pkgdesc = Sample package\n"
-        "url = https://example.org/sample\n"
-        "builddate = 1700000000\n"
-        f"size = {sum(map(len, FILES.values()))}\n"
-        "arch = x86_64\n"
-        "origin = py3-sample\n"
-        "maintainer = Tester <tester@example.org>\n"
-        "license = MIT\n"
-        "depend = python3~3.12\n"
-        "depend = py3-dep\n"
-        "provides = py3.12:sample=1.2.3-r0\n"
-        f"datahash = {hashlib.sha256(data).hexdigest()}\n"
+def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(JUPYTER), "apk-repo", *map(str, args)], capture_output=True, text=True, check=False
     )
-
-
-def test_index_record(signing_key: SigningKey) -> None:
-    apk = build_apk(INFO, FILES, signing_key)
-    control = split_gzip_members(apk)[1]
-
-    assert index_record(INFO, apk) == (
-        f"C:{_q1(control)}\n"
-        "P:py3-sample\n"
-        "V:1.2.3-r0\n"
-        "A:x86_64\n"
-        f"S:{len(apk)}\n"
-        f"I:{sum(map(len, FILES.values()))}\n"
-        "T:Sample package\n"
-        "U:https://example.org/sample\n"
-        "L:MIT\n"
-        "o:py3-sample\n"
-        "m:Tester <tester@example.org>\n"
-        "t:1700000000\n"
-        "D:python3~3.12 py3-dep\n"
-        "p:py3.12:sample=1.2.3-r0\n"
-    )
-
-
-def test_index_record_field_order_is_alpines(alpine_records) -> None:
-    records = alpine_records("v3.22-community-x86_64-py3-sample.APKINDEX")
-    real = next(r for r in records if "\nm:" in r and "\nc:" in r and "\np:" in r)
-    real_order = [line[0] for line in real.splitlines()]
-
-    ours = [line[0] for line in index_record(INFO, build_apk(INFO, FILES, None)).splitlines()]
-
-    assert ours == [letter for letter in real_order if letter in ours]
-
-
-def test_index_record_refuses_a_mismatched_package() -> None:
-    apk = build_apk(INFO, FILES, None)
-
-    with pytest.raises(ValueError, match=r"is py3-sample-1\.2\.3-r0, not py3-other-1\.2\.3-r0"):
-        index_record(PackageInfo("py3-other", "1.2.3-r0"), apk)
-
-
-@pytest.mark.parametrize("signed", [True, False], ids=["signed", "unsigned"])
-def test_read_apk_round_trip(signing_key: SigningKey, signed: bool) -> None:
-    apk = build_apk(INFO, FILES, signing_key if signed else None)
-
-    contents = read_apk(apk)
-
-    assert contents.signed is signed
-    assert contents.control == split_gzip_members(apk)[-2]
-    keys = ("pkgname", "pkgver", "arch", "depend", "provides")
-    assert {key: contents.pkginfo[key] for key in keys} == {
-        "pkgname": INFO.name,
-        "pkgver": INFO.version,
-        "arch": INFO.arch,
-        "depend": list(INFO.depends),
-        "provides": list(INFO.provides),
-    }
-    files = [e for e in contents.entries if e.kind == "file"]
-    assert {e.name: e.content for e in files} == FILES
-    assert [e.checksum for e in files] == [hashlib.sha1(FILES[e.name]).hexdigest() for e in files]
-    assert {e.name for e in contents.entries if e.kind == "dir"} >= {"usr", "usr/bin", SITE}
-
-
-def _swap_data(apk: bytes) -> bytes:
-    other = split_gzip_members(build_apk(INFO, {"other": b"other"}, None))[-1]
-    return b"".join(split_gzip_members(apk)[:-1]) + other
-
-
-@pytest.mark.parametrize(
-    ("make", "message"),
-    [
-        (lambda apk: b"", "broken apk: empty file"),
-        (lambda apk: b"PK\x03\x04 a zip", "broken apk: gzip member 1: not gzip data"),
-        (lambda apk: apk[:-10], "broken apk: gzip member 3 is truncated"),
-        (lambda apk: split_gzip_members(apk)[1], "expected 2 or 3 gzip members, found 1"),
-        (lambda apk: apk + split_gzip_members(apk)[2], "expected 2 or 3 gzip members, found 4"),
-        (_swap_data, "datahash does not match"),
-        (lambda apk: b"".join(split_gzip_members(apk)[i] for i in (1, 1, 2)), "is not a signature"),
-        (lambda apk: b"".join(split_gzip_members(apk)[i] for i in (0, 2, 2)), "no .PKGINFO"),
-    ],
-    ids=[
-        "empty",
-        "garbage",
-        "truncated",
-        "control-only",
-        "four-members",
-        "datahash",
-        "no-signature",
-        "no-pkginfo",
-    ],
-)
-def test_read_apk_rejects_broken_archives(signing_key: SigningKey, make, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        read_apk(make(build_apk(INFO, FILES, signing_key)))
-
-
-@pytest.mark.parametrize(
-    ("key", "algorithm", "signature"),
-    [(True, "RSA", ".SIGN.RSA."), (True, "RSA256", ".SIGN.RSA256."), (False, "RSA256", None)],
-    ids=["rsa", "rsa256", "unsigned"],
-)
-def test_build_index_round_trips_real_records(
-    signing_key: SigningKey, alpine_records, key: bool, algorithm: str, signature: str | None
-) -> None:
-    records = alpine_records("v3.22-community-x86_64-py3-sample.APKINDEX")
-
-    signer = signing_key if key else None
-    index = build_index(records, signer, algorithm=algorithm, description="demo")
-
-    members = split_gzip_members(index)
-    assert len(members) == (2 if signature else 1)
-    if signature:
-        names = [info.name for info, _ in _tar_members(members[0])]
-        assert names == [f"{signature}{signing_key.key_name}"]
-    assert [i.name for i, _ in _tar_members(members[-1])] == ["DESCRIPTION", "APKINDEX"]
-    assert _gunzip(members[-1]).endswith(b"\0" * 1024)
-    archive = open_index(index, load_keys(signing_key.public_pem_path.parent))
-    assert (archive.text, archive.description, archive.trusted) == (
-        "".join(r + "\n" for r in records),
-        "demo",
-        bool(signature),
-    )
-
-
-def test_build_index_rejects_unknown_algorithm(signing_key: SigningKey) -> None:
-    with pytest.raises(ValueError, match="unknown signature algorithm 'DSA'"):
-        build_index([], signing_key, algorithm="DSA")
-
-
-def test_write_repository(tmp_path: Path, signing_key: SigningKey) -> None:
-    other = PackageInfo("py3-dep", "0.1-r0", arch="x86_64")
-
-    packages = [(INFO, FILES), (other, {"a": b"a"})]
-
-    index_path = write_repository(tmp_path, "x86_64", packages, signing_key)
-
-    assert index_path == tmp_path / "x86_64" / "APKINDEX.tar.gz"
-    assert sorted(p.name for p in index_path.parent.iterdir()) == [
-        "APKINDEX.tar.gz",
-        "py3-dep-0.1-r0.apk",
-        "py3-sample-1.2.3-r0.apk",
-    ]
-    archive = open_index(index_path.read_bytes(), load_keys(signing_key.public_pem_path.parent))
-    assert archive.trusted
-    for info in (INFO, other):
-        apk = (index_path.parent / f"{info.name}-{info.version}.apk").read_bytes()
-        assert index_record(info, apk) + "\n" in archive.text
-
-
-def test_generate_and_reload_key(tmp_path: Path) -> None:
-    key = generate_key(tmp_path / "keys", tmp_path / "private", name_prefix="test")
-
-    private = tmp_path / "private" / key.key_name.removesuffix(".pub")
-    assert re.fullmatch(r"test-[0-9a-f]{8}\.rsa\.pub", key.key_name)
-    assert private.stat().st_mode & 0o777 == 0o600
-    assert key.public_pem_path == tmp_path / "keys" / key.key_name
-    (tmp_path / "keys" / key.key_name).unlink()
-
-    again = load_key(tmp_path / "keys", private)
-
-    assert again.key_name == key.key_name
-    assert load_keys(tmp_path / "keys")[key.key_name].public_numbers() == (
-        key.private_key.public_key().public_numbers()
-    )
-
-
-# --- demo/build.py: real wheels from PyPI, cached across runs in pytest's cache dir ---
-
-# wheel pin -> (apk name, apk dependencies, importable top-level module)
-DEMO_PACKAGES = {
-    "prettytable==3.18.0": ("py3-prettytable", ["py3-wcwidth"], "prettytable"),
-    "python-slugify==9.2.0": ("py3-python-slugify", ["py3-text-unidecode"], "slugify"),
-    "tabulate==0.10.0": ("py3-tabulate", [], "tabulate"),
-    "termcolor==3.3.0": ("py3-termcolor", [], "termcolor"),
-    "text-unidecode==1.3": ("py3-text-unidecode", [], "text_unidecode"),
-    "wcwidth==0.9.4": ("py3-wcwidth", [], "wcwidth"),
-}
-
-
-def _pypi_problem() -> str | None:
-    try:
-        urllib.request.urlopen("https://pypi.org/simple/tabulate/", timeout=15).close()
-    except OSError as exc:
-        return str(exc)
-    return None
 
 
 @pytest.fixture(scope="module")
-def demo_repo(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> demo_build.DemoRepository:
-    output = tmp_path_factory.mktemp("demo")
-    # pytest's cache dir keeps the wheels between runs; without it (-p no:cacheprovider) a
-    # throwaway directory does, and the wheels are downloaded again.
+def wheels(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = getattr(request.config, "cache", None)
-    cache = store.mkdir("demo-wheels") if store else tmp_path_factory.mktemp("wheels")
-    shutil.copytree(cache, output / "wheels")
+    cache = store.mkdir("apkrepo-wheels") if store else tmp_path_factory.mktemp("wheels")
     try:
-        result = demo_build.build(output, python=PYTHON, arch="x86_64")
-    except demo_build.DownloadError:
-        problem = _pypi_problem()
-        if problem:
-            pytest.skip(f"PyPI unreachable ({problem}): demo.build must download the pinned wheels")
-        raise
-    for wheel in (output / "wheels").glob("*.whl"):
-        shutil.copy2(wheel, cache)
-    return result
+        download_pinned(cache, PYTHON, PINS, platforms=[f"musllinux_1_2_{ARCH}"])
+    except DownloadError as exc:
+        try:
+            urllib.request.urlopen("https://pypi.org/simple/gmpy2/", timeout=15).close()
+        except OSError as offline:
+            pytest.skip(f"PyPI unreachable ({offline}): the pinned wheels must be downloaded")
+        raise exc
+    return cache
 
 
-def test_wheels_txt_pins_the_demo_packages() -> None:
-    text = demo_build.WHEELS_TXT.read_text()
-    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+@pytest.fixture(scope="module")
+def built(wheels: Path, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    base = tmp_path_factory.mktemp("apkrepo")
+    keygen = _run("keygen", "--out", base / "keys", "--name", "test@example.org-1")
+    assert keygen.returncode == 0, keygen.stderr
+    key = base / "keys" / "test@example.org-1.rsa"
+    done = _run(
+        "build", "--out", base / "repo", "--key", key, "--python", PYTHON, "--arch", ARCH,
+        "--find-links", wheels, "--no-index", "python-slugify", "gmpy2",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return Built(base / "repo", base / "keys", key, done.stdout)
 
-    assert [line.split()[0] for line in lines] == list(DEMO_PACKAGES)
-    assert all(" --hash=sha256:" in line for line in lines)
+
+def test_the_build_says_what_it_built(built: Built) -> None:
+    assert built.stdout == (
+        "built      py3-gmpy2 2.3.2-r0\n"
+        "built      py3-python-slugify 9.2.0-r0\n"
+        "built      py3-text-unidecode 1.3-r0\n"
+        f"index      {built.repo}/{ARCH}/APKINDEX.tar.gz (signed with test@example.org-1.rsa.pub)\n"
+    )
 
 
-def test_demo_repository_is_trusted_with_its_key(demo_repo: demo_build.DemoRepository) -> None:
-    index = demo_repo.repo / "x86_64" / "APKINDEX.tar.gz"
-
-    archive = open_index(index.read_bytes(), load_keys(demo_repo.keys_dir))
-
-    assert (archive.trusted, archive.key_name, archive.problem) == (True, demo_repo.key_name, None)
-    assert [line[2:] for line in archive.text.splitlines() if line.startswith("P:")] == [
-        name for name, _, _ in DEMO_PACKAGES.values()
+def test_keygen_writes_an_abuild_key_pair_and_never_replaces_one(built: Built) -> None:
+    assert sorted(p.name for p in built.keys_dir.iterdir()) == [
+        "test@example.org-1.rsa",
+        "test@example.org-1.rsa.pub",
     ]
-    private = demo_repo.repo.parent / "private" / demo_repo.key_name.removesuffix(".pub")
-    assert private.stat().st_mode & 0o777 == 0o600
+    assert built.key.stat().st_mode & 0o777 == 0o600
+
+    again = _run("keygen", "--out", built.keys_dir, "--name", "test@example.org-1")
+
+    assert again.returncode == 1
+    assert again.stderr == (
+        f"jupyter apk-repo: {built.keys_dir}/test@example.org-1.rsa.pub exists already\n"
+    )
 
 
-@pytest.mark.parametrize(("pin", "expected"), list(DEMO_PACKAGES.items()), ids=list(DEMO_PACKAGES))
-def test_demo_package_metadata(
-    demo_repo: demo_build.DemoRepository, pin: str, expected: tuple
+def test_packages_carry_abuilds_metadata(built: Built) -> None:
+    slugify = read_apk(built.packages["py3-python-slugify"].read_bytes())
+    gmpy2 = read_apk(built.packages["py3-gmpy2"].read_bytes())
+
+    assert {k: slugify.pkginfo[k] for k in ("arch", "depend", "provides")} == {
+        "arch": "noarch",
+        "depend": [f"python3~{PYTHON}", "py3-text-unidecode>=1.3"],
+        "provides": ["cmd:slugify=9.2.0-r0", f"py{PYTHON}:slugify=9.2.0-r0"],
+    }
+    assert {k: gmpy2.pkginfo[k] for k in ("arch", "depend", "provides")} == {
+        "arch": ARCH,
+        # gmpy2 needs libgmp, libmpfr and libmpc too, but carries them in gmpy2.libs/.
+        "depend": [f"python3~{PYTHON}", MUSL_SONAME],
+        "provides": [f"py{PYTHON}:gmpy2=2.3.2-r0"],
+    }
+    for apk in (slugify, gmpy2):
+        files = [e for e in apk.entries if e.kind == "file"]
+        assert int(apk.pkginfo["size"]) == sum(len(e.content or b"") for e in files)
+        assert not any("__pycache__" in e.name or e.name.endswith(".pyc") for e in apk.entries)
+        assert all(e.name.startswith((SITE, "usr/bin/")) for e in files)
+        installer = next(e for e in files if e.name.endswith(".dist-info/INSTALLER"))
+        assert installer.content == b"apk\n"
+    script = next(e for e in slugify.entries if e.name == "usr/bin/slugify")
+    assert (script.mode, script.content.split(b"\n")[0]) == (0o755, b"#!/usr/bin/python3")
+    libs = {e.name.rsplit("/", 1)[-1] for e in gmpy2.entries if "/gmpy2.libs/" in e.name}
+    assert {name.split("-")[0] for name in libs} == {"libgmp", "libmpfr", "libmpc"}
+
+
+def test_packages_and_index_are_signed_as_abuild_sign_does(built: Built) -> None:
+    for path in [*built.packages.values(), built.repo / ARCH / "APKINDEX.tar.gz"]:
+        first = split_gzip_members(path.read_bytes())[0]
+        with contextlib.closing(_tar(first)) as tar:
+            assert tar.getnames() == [".SIGN.RSA256.test@example.org-1.rsa.pub"], path.name
+    index_bytes = (built.repo / ARCH / "APKINDEX.tar.gz").read_bytes()
+    index = open_index(index_bytes, load_keys(built.keys_dir))
+    assert (index.trusted, index.problem) == (True, None)
+
+
+def _tar(member: bytes):
+    import gzip
+    import tarfile
+
+    return tarfile.open(fileobj=io.BytesIO(gzip.decompress(member)))
+
+
+def test_real_apk_verify_accepts_every_package(real_apk, built: Built, tmp_path: Path) -> None:
+    packages = [str(p) for p in built.packages.values()]
+
+    trusted = real_apk.run("verify", "--keys-dir", str(built.keys_dir), *packages)
+    (tmp_path / "empty").mkdir()
+    untrusted = real_apk.run("verify", "--keys-dir", str(tmp_path / "empty"), *packages)
+
+    assert trusted.returncode == 0, trusted.stdout + trusted.stderr
+    assert all(line.endswith("OK") for line in trusted.stdout.splitlines()), trusted.stdout
+    assert len(trusted.stdout.splitlines()) == 3
+    # The same packages without their key: the check above is a real one.
+    assert untrusted.returncode == 3, untrusted.stdout
+
+
+def test_real_apk_index_of_the_packages_is_our_index(
+    real_apk, built: Built, tmp_path: Path
 ) -> None:
-    name, dependencies, module = expected
-    version = pin.split("==")[1] + "-r0"
-    apk = (demo_repo.repo / "x86_64" / f"{name}-{version}.apk").read_bytes()
+    output = tmp_path / "APKINDEX.tar.gz"
 
-    contents = read_apk(apk)
-    record = open_index((demo_repo.repo / "x86_64" / "APKINDEX.tar.gz").read_bytes(), {}).text
+    done = real_apk.run(
+        "index", "--keys-dir", str(built.keys_dir), "--rewrite-arch", ARCH,
+        "-o", str(output), *map(str, built.packages.values()),
+    )  # fmt: skip
 
-    assert contents.signed
-    assert contents.pkginfo["depend"] == [f"python3~{PYTHON}", *dependencies]
-    assert contents.pkginfo["provides"] == [f"py{PYTHON}:{module}={version}"]
-    assert contents.pkginfo["pkgdesc"]
-    assert contents.pkginfo["license"]
-    assert str(contents.pkginfo["url"]).startswith("https://")
-    assert f"C:{_q1(contents.control)}\nP:{name}\nV:{version}\nA:x86_64\nS:{len(apk)}\n" in record
-    site = f"usr/lib/python{PYTHON}/site-packages"
-    assert f"{site}/{module}" in {e.name for e in contents.entries}
+    assert done.returncode == 0, done.stderr
+    ours = open_index((built.repo / ARCH / "APKINDEX.tar.gz").read_bytes(), {}).text
+    theirs = open_index(output.read_bytes(), {}).text
+    # Every record byte for byte; apk writes them in its hash table's order.
+    assert sorted(theirs.split("\n\n")) == sorted(ours.split("\n\n"))
 
 
-def test_demo_packages_import_from_their_files(
-    demo_repo: demo_build.DemoRepository, tmp_path: Path
+def _standin_repository(path: Path, keys: Keys, *, musl: bool) -> Path:
+    """What Alpine's main has and this test has not: python3 3.11, and musl's libc if asked."""
+    packages: list[tuple[PackageInfo, dict[str, bytes | File]]] = [
+        (PackageInfo("python3", "3.11.9-r0", arch=ARCH), {"usr/share/python3-standin": b""})
+    ]
+    if musl:
+        info = PackageInfo("musl", "1.2.5-r0", arch=ARCH, provides=[f"{MUSL_SONAME}=1"])
+        packages.append((info, {"lib/libc.musl-standin": b""}))
+    write_repository(path, ARCH, packages, keys.key)
+    return path
+
+
+def _apk_add(real_apk, root: Path, keys_dir: Path, repos: list[Path], *names: str):
+    repositories = [option for repo in repos for option in ("-X", str(repo))]
+    return real_apk.run(
+        "add", "--root", str(root), "--keys-dir", str(keys_dir), "--repositories-file",
+        "/dev/null", "--no-network", *repositories, *names,
+    )  # fmt: skip
+
+
+def _keys_dir(path: Path, *public: Path) -> Path:
+    path.mkdir()
+    for key in public:
+        shutil.copy(key, path / key.name)
+    return path
+
+
+def test_real_apk_add_resolves_the_closure(
+    real_apk, built: Built, keys: Keys, tmp_path: Path
 ) -> None:
-    for apk in (demo_repo.repo / "x86_64").glob("*.apk"):
-        for entry in read_apk(apk.read_bytes()).entries:
+    standin = _standin_repository(tmp_path / "standin", keys, musl=True)
+    public = built.key.with_suffix(".rsa.pub")
+    keys_dir = _keys_dir(tmp_path / "keys", public, keys.key.public_pem_path)
+    root = make_root(tmp_path / "root")
+    (root / "var/cache/apk").mkdir(parents=True)  # apk 2.x opens its cache even when unused
+
+    repos = [built.repo, standin]
+    done = _apk_add(real_apk, root, keys_dir, repos, "py3-python-slugify", "py3-gmpy2")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    installed = (root / "lib/apk/db/installed").read_text()
+    names = {line[2:] for line in installed.splitlines() if line.startswith("P:")}
+    assert names == {"py3-python-slugify", "py3-text-unidecode", "py3-gmpy2", "python3", "musl"}
+    assert (root / "usr/bin/slugify").stat().st_mode & 0o777 == 0o755
+    assert next((root / SITE / "gmpy2.libs").glob("libgmp-*.so.*")).is_file()
+
+
+def test_pure_packages_import_in_a_kernel(built: Built, keys: Keys, tmp_path: Path) -> None:
+    from jupyter_client.manager import start_new_kernel
+
+    root = make_root(tmp_path / "root")
+    for path in (built.packages["py3-python-slugify"], built.packages["py3-text-unidecode"]):
+        for entry in read_apk(path.read_bytes()).entries:
             if entry.content is not None:
-                target = tmp_path / entry.name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(entry.content)
-    site = tmp_path / f"usr/lib/python{PYTHON}/site-packages"
-    modules = [module for _, _, module in DEMO_PACKAGES.values()]
-    script = (
-        f"import sys; sys.path.insert(0, {str(site)!r}); "
-        f"mods = [__import__(m) for m in {modules!r}]; "
-        f"assert all(m.__file__.startswith({str(site)!r}) for m in mods), mods; "
-        "import prettytable, slugify; t = prettytable.PrettyTable(['a']); "
-        "t.add_row([slugify.slugify('Ä b')]); print(t)"
+                (root / entry.name).parent.mkdir(parents=True, exist_ok=True)
+                (root / entry.name).write_bytes(entry.content)
+                (root / entry.name).chmod(entry.mode)
+    site = str(root / SITE)
+    manager, client = start_new_kernel(
+        kernel_name="python3", env={**os.environ, "PYTHONPATH": site}, startup_timeout=60
     )
+    outputs: list[str] = []
+    try:
+        reply = client.execute_interactive(
+            "import slugify, text_unidecode\n"
+            f"assert slugify.__file__.startswith({site!r}), slugify.__file__\n"
+            "print(slugify.slugify('Ä Jupyter-Kern'))",
+            timeout=60,
+            output_hook=lambda msg: outputs.append(msg["content"].get("text", "")),
+        )
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert "".join(outputs) == "a-jupyter-kern\n"
+    # The console script runs too (on this machine's Python, with the root on the path).
+    script = subprocess.run(
+        [sys.executable, str(root / "usr/bin/slugify"), "Ä b"],
+        capture_output=True, text=True, check=False, env={**os.environ, "PYTHONPATH": site},
+    )  # fmt: skip
+    assert (script.returncode, script.stdout) == (0, "a-b\n"), script.stderr
 
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=False
-    )
 
-    assert done.returncode == 0, done.stderr
-    assert "| a-b |" in done.stdout
-
-
-def test_demo_build_is_idempotent(demo_repo: demo_build.DemoRepository) -> None:
-    output = demo_repo.repo.parent
-    index_bytes = (demo_repo.repo / "x86_64" / "APKINDEX.tar.gz").read_bytes()
-
-    started = time.perf_counter()
-    again = demo_build.build(output, python=PYTHON, arch="x86_64")
-    elapsed = time.perf_counter() - started
-
-    assert elapsed < 0.5
-    assert again == dataclasses.replace(demo_repo, rebuilt=False)
-    assert (demo_repo.repo / "x86_64" / "APKINDEX.tar.gz").read_bytes() == index_bytes
-
-
-def test_demo_build_repairs_missing_output_with_the_same_key(
-    demo_repo: demo_build.DemoRepository, tmp_path: Path
+def test_so_dependencies_are_what_scanelf_finds_unvendored_in_alpine(
+    alpine_root: Path, built: Built, keys: Keys
 ) -> None:
-    output = tmp_path / "copy"
-    shutil.copytree(demo_repo.repo.parent, output)  # wheels included: no download needed
-    apk = output / "repo" / "x86_64" / "py3-tabulate-0.10.0-r0.apk"
-    apk.unlink()
+    """As abuild does: scanelf's NEEDED of the package's files minus the SONAMEs and names of
+    the files it carries. Alpine's own apk installs the packages first, so musl, the real one,
+    must satisfy the `so:` dependency."""
+    shutil.copytree(built.repo, alpine_root / "tmp/repo")
+    _standin_repository(alpine_root / "tmp/standin", keys, musl=False)
+    for key in (built.key.with_suffix(".rsa.pub"), keys.key.public_pem_path):
+        shutil.copy(key, alpine_root / "etc/apk/keys" / key.name)
+    added = subprocess.run(
+        ["chroot", str(alpine_root), "/sbin/apk", "add", "--no-network", "--repositories-file",
+         "/dev/null", "-X", "/tmp/repo", "-X", "/tmp/standin", "py3-gmpy2", "py3-python-slugify"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stdout + added.stderr
 
-    repaired = demo_build.build(output, python=PYTHON, arch="x86_64")
+    scanned_needs = set()
+    for path in built.packages.values():
+        apk = read_apk(path.read_bytes())
+        files = [f"/{e.name}" for e in apk.entries if e.kind == "file"]
+        scanned = subprocess.run(
+            ["chroot", str(alpine_root), "/usr/bin/scanelf", "--nobanner", "--format", "%F|%n|%S",
+             *files],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        needed, carried = set(), {Path(f).name for f in files}
+        for line in scanned.splitlines():
+            _, needs, soname = line.split("|")
+            needed.update(filter(None, needs.split(",")))
+            carried.add(soname)
+        expected = sorted(f"so:{name}" for name in needed - carried)
+        declared = [d for d in apk.pkginfo["depend"] if d.startswith("so:")]
+        assert declared == expected, path.name
+        scanned_needs |= needed
+    # scanelf did see the vendored libraries (the subtraction above had work to do).
+    assert {n.split("-")[0] for n in scanned_needs} == {
+        "libgmp", "libmpfr", "libmpc", "libc.musl"
+    }
 
-    assert (repaired.rebuilt, repaired.key_name) == (True, demo_repo.key_name)
-    assert apk.is_file()
-    assert demo_build.build(output, python=PYTHON, arch="x86_64").rebuilt is False
+
+@pytest.fixture
+def alpine_over_http():
+    """Alpine v3.19 community served as a repository on 127.0.0.1."""
+    server = RepoServer()
+    server.files["/alpine/x86_64/APKINDEX.tar.gz"] = ALPINE_COMMUNITY.read_bytes()
+    yield f"{server.url}/alpine"
+    server.close()
 
 
-def test_demo_build_command_line(demo_repo: demo_build.DemoRepository) -> None:
-    output = demo_repo.repo.parent
+@pytest.mark.parametrize("how", ["index-file", "http-repository"])
+def test_base_repository_fills_what_it_has(
+    wheels: Path, built: Built, tmp_path: Path, how: str, request: pytest.FixtureRequest
+) -> None:
+    base = ALPINE_COMMUNITY if how == "index-file" else request.getfixturevalue("alpine_over_http")
 
-    done = subprocess.run(
-        [sys.executable, "-m", "demo.build", "--output", str(output), "--python", PYTHON],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=Path(demo_build.__file__).parents[1],
-    )
+    done = _run(
+        "build", "--out", tmp_path / "repo", "--key", built.key, "--python", PYTHON,
+        "--arch", ARCH, "--find-links", wheels, "--no-index", "--base", base, "python-slugify",
+    )  # fmt: skip
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout == (
-        f"demo repository up to date: {demo_repo.repo} (x86_64, 6 packages,"
-        f" keys dir {demo_repo.keys_dir})\n"
-    )
+    # Alpine v3.19 community has py3-text-unidecode 1.3-r5 (and py3-slugify 8, another
+    # project's name for a different apk: python-slugify is still built).
+    assert done.stdout.splitlines()[:2] == [
+        "built      py3-python-slugify 9.2.0-r0",
+        "from base  py3-text-unidecode 1.3-r5 (for text-unidecode>=1.3)",
+    ]
+    assert [p.name for p in (tmp_path / "repo" / ARCH).glob("*.apk")] == [
+        "py3-python-slugify-9.2.0-r0.apk"
+    ]
 
 
-@pytest.mark.parametrize("python", ["3", "three.eleven", "3.11.2"])
-def test_demo_build_rejects_bad_python_version(tmp_path: Path, python: str) -> None:
-    with pytest.raises(SystemExit) as raised:
-        demo_build.main(["--output", str(tmp_path), "--python", python])
+def test_an_unreadable_base_is_a_clear_error(built: Built, tmp_path: Path) -> None:
+    server = RepoServer()
+    try:
+        done = _run(
+            "build", "--out", tmp_path / "repo", "--key", built.key, "--base",
+            f"{server.url}/nothing", "python-slugify",
+        )  # fmt: skip
+    finally:
+        server.close()
 
-    assert raised.value.code == 2
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        f"jupyter apk-repo: cannot read the base repository index {server.url}/nothing/"
+    ), done.stderr
+    assert not (tmp_path / "repo" / ARCH / "APKINDEX.tar.gz").exists()
+
+
+def test_no_deps_builds_only_the_requirement(wheels: Path, built: Built, tmp_path: Path) -> None:
+    done = _run(
+        "build", "--out", tmp_path / "repo", "--key", built.key, "--python", PYTHON,
+        "--find-links", wheels, "--no-index", "--no-deps", "python-slugify",
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    [package] = (tmp_path / "repo" / ARCH).glob("*.apk")
+    # Still needed, though not built here: apk finds it elsewhere or refuses to install.
+    assert "py3-text-unidecode>=1.3" in read_apk(package.read_bytes()).pkginfo["depend"]
+
+
+def test_an_sdist_only_requirement_is_refused(built: Built, tmp_path: Path) -> None:
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / "onlysource-1.0.tar.gz").write_bytes(b"never opened: apk-repo does not build")
+
+    done = _run(
+        "build", "--out", tmp_path / "repo", "--key", built.key, "--find-links", links,
+        "--no-index", "onlysource",
+    )  # fmt: skip
+
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        "jupyter apk-repo: no wheel for onlysource on CPython"
+    ), done.stderr
+    assert "never compiles a source distribution" in done.stderr
+    assert not (tmp_path / "repo" / ARCH / "APKINDEX.tar.gz").exists()
+
+
+def _versions(repo: Path, keys_dir: Path) -> list[str]:
+    index = open_index((repo / ARCH / "APKINDEX.tar.gz").read_bytes(), load_keys(keys_dir))
+    assert index.trusted
+    return [line[2:] for line in index.text.splitlines() if line.startswith("V:")]
+
+
+def test_rebuilding_adds_versions_and_prune_keeps_the_newest(built: Built, tmp_path: Path) -> None:
+    links = tmp_path / "links"
+    make_wheel(links, "tinydemo", "1.0", {"tinydemo.py": b"V = 1\n"})
+    common = ["--out", tmp_path / "repo", "--key", built.key, "--find-links", links, "--no-index"]
+
+    first = _run("build", *common, "tinydemo==1.0")
+    make_wheel(links, "tinydemo", "1.1rc1", {"tinydemo.py": b"V = 2\n"})
+    second = _run("build", *common, "tinydemo==1.1rc1")
+    versions_kept = _versions(tmp_path / "repo", built.keys_dir)
+    pruned = _run("build", *common, "--prune", "tinydemo==1.1rc1")
+
+    assert [first.returncode, second.returncode, pruned.returncode] == [0, 0, 0]
+    assert versions_kept == ["1.0-r0", "1.1_rc1-r0"]
+    assert "pruned     py3-tinydemo-1.0-r0.apk\n" in pruned.stdout
+    assert _versions(tmp_path / "repo", built.keys_dir) == ["1.1_rc1-r0"]
+    assert [p.name for p in (tmp_path / "repo" / ARCH).glob("*.apk")] == [
+        "py3-tinydemo-1.1_rc1-r0.apk"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["build", "--out", "r", "--key", "k.pem", "x"], "--key must name the private key"),
+        (["keygen", "--out", "k", "--name", "../escape"], "a key name must be a plain file name"),
+    ],
+)
+def test_bad_arguments_get_a_clear_error(
+    argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        status = apkrepo.main(argv)
+
+    assert status == 1
+    assert message in stderr.getvalue()
+    assert list(tmp_path.iterdir()) == []

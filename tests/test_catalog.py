@@ -195,6 +195,7 @@ def test_json_shapes(real_catalog):
         "installed_size": 1772833,
         "installed_version": None,
         "upgradable": False,
+        "broken": None,
         "python": "3.12",
         "repository": "community",
         "origin": "py3-pillow",

@@ -5,19 +5,22 @@ import contextlib
 import fcntl
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
-from demo.apkrepo import PackageInfo, write_repository
+from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 from jupyterlab_apk.apkcli import ApkOptions, RequestError
 from jupyterlab_apk.apkindex import parse_installed
 from jupyterlab_apk import installer as installer_module
 from jupyterlab_apk.installer import Installer, QueueFull
 
+from .conformance import transcript_path
 from .conftest import make_root
 
 ROOT_DIR = Path(__file__).resolve().parents[1]
+REPLAY = Path(__file__).resolve().parent / "replay_apk.py"
 APK_DOUBLE = str(ROOT_DIR / "demo" / "bin" / "apk-test-double")
 ARCH = "x86_64"
 SITE = "usr/lib/python3.11/site-packages"
@@ -40,6 +43,7 @@ def repo(tmp_path, keys):
             package("py3-demo", "1.0-r0", ["py3-demolib"]),
             package("py3-other", "1.0-r0"),
             package("py3-needs-missing", "1.0-r0", ["py3-doesnotexist"]),
+            (*package("py3-script", "1.0-r0"), {".post-install": b"exit 127\n"}),
         ],
         keys.key,
     )
@@ -56,13 +60,20 @@ def installed_versions(root: Path) -> dict[str, str]:
     return {item.record.name: item.record.version for item in parse_installed(text)}
 
 
+def packages_in_error(root: Path) -> dict[str, str]:
+    text = (root / "lib/apk/db/installed").read_text()
+    return {item.record.name: "in error" for item in parse_installed(text)
+            if item.failed_script or item.broken_files}  # fmt: skip
+
+
 @pytest.fixture
 def make_installer(tmp_path, repo, root, keys, jp_asyncio_loop):
     made = []
 
-    def make(timeout=30.0, max_queued=50, wait=10, repositories=None, history=None):
+    def make(timeout=30.0, max_queued=50, wait=10, repositories=None, history=None,
+             command=(APK_DOUBLE,)):  # fmt: skip
         options = ApkOptions(
-            command=(APK_DOUBLE,),
+            command=command,
             root=str(root),
             repositories=tuple(repositories or [str(repo)]),
             keys_dir=str(keys.dir),
@@ -74,6 +85,7 @@ def make_installer(tmp_path, repo, root, keys, jp_asyncio_loop):
             timeout=timeout,
             max_queued=max_queued,
             installed_versions=lambda: installed_versions(root),
+            packages_in_error=lambda: packages_in_error(root),
             package_sizes=lambda name: (1000, 3000),
         )
         made.append(installer)
@@ -124,6 +136,19 @@ async def test_install_runs_plan_progress_and_records_changes(make_installer, ro
     assert job.started and job.finished and job.started <= job.finished
     assert job.user == "alice"
     assert "Installing py3-demo (1.0-r0)" in job.log
+
+
+@pytest.mark.parametrize("order", ["stdout-first", "stderr-first"])
+async def test_explanation_does_not_depend_on_which_pipe_is_read_first(make_installer, order):
+    # apk 2.12 writes "ERROR: unable to select packages:" on stderr and the entries under it
+    # on stdout: the two pipes reach the server in either order.
+    replay = (sys.executable, str(REPLAY), str(transcript_path("2.12", "unknown package")), order)
+    installer = make_installer(command=replay)
+    job = await finished(installer, installer.submit("install", ["nosuchpkg"], preview=True,
+                                                     user="alice"))  # fmt: skip
+    assert job.state == "failed"
+    assert job.error == "No repository has a package named nosuchpkg."
+    assert [p["kind"] for p in job.problems] == ["no-such-package"]
 
 
 async def test_preview_changes_nothing(make_installer, root):
@@ -362,3 +387,76 @@ async def test_remove_preview_changes_nothing(make_installer, root):
         ("remove", "py3-demo"), ("remove", "py3-demolib")
     ]
     assert installed_versions(root) == {"py3-demo": "1.0-r0", "py3-demolib": "2.0-r0"}
+
+
+async def test_a_job_after_a_failed_script_is_done_with_a_warning(make_installer, root):
+    installer = make_installer()
+    failed = await finished(installer, installer.submit("install", ["py3-script"], preview=False,
+                                                        user="a"))  # fmt: skip
+    assert failed.state == "failed"
+    assert [p["kind"] for p in failed.problems] == ["script-failed"]
+    # apk now ends every run with "1 error", exit status 1: this job's change is complete.
+    for preview in (True, False):
+        job = await finished(installer, installer.submit("install", ["py3-other"], preview=preview,
+                                                         user="a"))  # fmt: skip
+        assert job.state == "done", job.log
+        assert job.exit_code == 1
+        assert len(job.warnings) == 1
+        assert "py3-script" in job.warnings[0] and "repair" in job.warnings[0]
+        assert [s["name"] for s in job.plan["steps"]] == ["py3-other"]
+    assert installed_versions(root)["py3-other"] == "1.0-r0"
+    assert job.to_json()["warnings"] == job.warnings
+
+
+async def test_a_new_error_beside_an_old_one_still_fails(make_installer, root, tmp_path, keys):
+    installer = make_installer()
+    await finished(installer, installer.submit("install", ["py3-script"], preview=False, user="a"))
+    job = await finished(installer, installer.submit("install", ["py3-nosuch"], preview=False,
+                                                     user="a"))  # fmt: skip
+    assert job.state == "failed"
+    assert job.warnings == []
+
+
+async def test_repair_runs_apk_fix_on_every_package_in_error(make_installer, root):
+    installer = make_installer()
+    await finished(installer, installer.submit("install", ["py3-script"], preview=False, user="a"))
+    assert packages_in_error(root) == {"py3-script": "in error"}
+    job = await finished(installer, installer.submit("repair", [], preview=False, user="a"))
+    assert job.state == "done", job.log
+    assert (job.exit_code, job.warnings, job.progress) == (0, [], 1.0)
+    assert [(s["action"], s["name"]) for s in job.plan["steps"]] == [("reinstall", "py3-script")]
+    assert " fix " in job.log.splitlines()[0] or "fix" in job.log.splitlines()[0].split()
+    assert packages_in_error(root) == {}
+    after = await finished(installer, installer.submit("install", ["py3-other"], preview=False,
+                                                       user="a"))  # fmt: skip
+    assert (after.state, after.exit_code, after.warnings) == ("done", 0, [])
+
+
+async def test_a_removal_that_removes_nothing_fails_and_says_why(make_installer, root):
+    installer = make_installer()
+    await finished(installer, installer.submit("install", ["py3-demo"], preview=False, user="a"))
+    preview = await finished(installer, installer.submit("remove", ["py3-demolib"], preview=True,
+                                                         user="a"))  # fmt: skip
+    # The plan says so before anything runs: nothing will be removed, and what needs it.
+    assert preview.plan["steps"] == []
+    assert preview.plan["kept"] == [{"package": "py3-demolib", "required_by": ["py3-demo"]}]
+    assert preview.state == "failed"
+    assert preview.error == "Nothing will be removed: py3-demolib is needed by py3-demo."
+    job = await finished(installer, installer.submit("remove", ["py3-demolib"], preview=False,
+                                                     user="a"))  # fmt: skip
+    assert job.state == "failed"  # found by the dry run: apk del never ran for real
+    assert job.error == "Nothing will be removed: py3-demolib is needed by py3-demo."
+    assert [p["kind"] for p in job.problems] == ["still-required"]
+    assert installed_versions(root) == {"py3-demo": "1.0-r0", "py3-demolib": "2.0-r0"}
+
+
+async def test_a_removal_that_keeps_one_of_two_is_done_with_a_warning(make_installer, root):
+    installer = make_installer()
+    await finished(installer, installer.submit("install", ["py3-demo", "py3-other"],
+                                               preview=False, user="a"))  # fmt: skip
+    job = await finished(installer, installer.submit("remove", ["py3-demolib", "py3-other"],
+                                                     preview=False, user="a"))  # fmt: skip
+    assert job.state == "done", job.log
+    assert job.installed == ["py3-other (removed)"]
+    assert job.warnings == ["py3-demolib was not removed: py3-demo needs it."]
+    assert job.plan["kept"] == [{"package": "py3-demolib", "required_by": ["py3-demo"]}]

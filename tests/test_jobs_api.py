@@ -5,7 +5,7 @@ import json
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from demo.apkrepo import PackageInfo, write_repository
+from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 
 from .conftest import make_root, server_config
 from .test_installer import APK_DOUBLE, ARCH, SITE, apk_lock
@@ -17,7 +17,10 @@ pytestmark = pytest.mark.usefixtures("jp_serverapp")
 def sandbox(tmp_path, keys):
     repo = tmp_path / "repo"
     info = PackageInfo(name="py3-hello", version="1.0-r0", arch=ARCH, description="hello")
-    write_repository(repo, ARCH, [(info, {f"{SITE}/hello.py": b"WORLD = 1\n"})], keys.key)
+    script = PackageInfo(name="py3-script", version="1.0-r0", arch=ARCH, description="fails")
+    write_repository(repo, ARCH, [(info, {f"{SITE}/hello.py": b"WORLD = 1\n"}),
+                                  (script, {f"{SITE}/script.py": b""},
+                                   {".post-install": b"exit 127\n"})], keys.key)  # fmt: skip
     root = make_root(tmp_path / "root")
     return repo, root
 
@@ -169,3 +172,32 @@ async def test_bad_job_query_parameters(api, jp_fetch, params, message):
         await jp_fetch("jupyterlab-apk", "jobs", job["id"], params=params)
     assert e.value.code == 400
     assert message in json.loads(e.value.response.body)["message"]
+
+
+async def test_a_package_in_error_is_shown_and_repaired(api):
+    _, job = await api("jobs", method="POST", body={"action": "install", "packages": ["py3-script"]})
+    assert (await wait_done(api, job))["state"] == "failed"
+    _, details = await api("packages", "py3-script")
+    assert details["broken"] == (
+        "Its install script failed: apk reports an error in every run until it is repaired."
+    )
+    _, page = await api("packages")
+    assert {p["name"]: p["broken"] for p in page["packages"]} == {
+        "py3-hello": None, "py3-script": details["broken"]
+    }  # fmt: skip
+
+    _, job = await api("jobs", method="POST", body={"action": "install", "packages": ["py3-hello"]})
+    job = await wait_done(api, job)
+    assert (job["state"], job["installed"]) == ("done", ["py3-hello-1.0-r0"])
+    [warning] = job["warnings"]
+    assert "py3-script" in warning and "its install script failed" in warning
+
+    code, repair = await api("jobs", method="POST", body={"action": "repair", "packages": []})
+    assert code == 202
+    repair = await wait_done(api, repair)
+    assert (repair["state"], repair["warnings"], repair["progress"]) == ("done", [], 1.0)
+    assert repair["plan"]["steps"] == [
+        {"action": "reinstall", "name": "py3-script", "version": "1.0-r0", "old_version": None}
+    ]
+    _, details = await api("packages", "py3-script")
+    assert details["broken"] is None

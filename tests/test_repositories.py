@@ -3,9 +3,12 @@
 import gzip
 import os
 import socket
+import tracemalloc
 
 import pytest
 
+from jupyterlab_apk.apkwriter import build_index
+from jupyterlab_apk import repositories
 from jupyterlab_apk.repositories import RepositoryReader, index_url
 
 from .conftest import ALPINE_DATA
@@ -216,3 +219,89 @@ def test_index_url_follows_apk_layout():
     assert index_url("http://mirror/alpine/v3.22/main/", "aarch64") == (
         "http://mirror/alpine/v3.22/main/aarch64/APKINDEX.tar.gz"
     )
+
+
+# -- hostile indexes: what a repository (or the network path to an http one) can serve --------
+
+TINY = "P:a\nV:1\n"  # the smallest record: 9 bytes with its blank line
+BOMB_RECORDS = 64 * 1024 * 1024 // 9 - 1000  # just under 64 MiB of records
+
+
+def hostile_index(records: int, key=None) -> bytes:
+    """An index of *records* tiny records: 64 MiB of them compress to about 130 KB."""
+    return build_index([TINY] * records, key)
+
+
+def local_repository(tmp_path, data: bytes) -> str:
+    repo = tmp_path / "hostile"
+    (repo / ARCH).mkdir(parents=True, exist_ok=True)
+    (repo / ARCH / "APKINDEX.tar.gz").write_bytes(data)
+    return str(repo)
+
+
+async def read_measured(reader, url):
+    """(state, peak bytes allocated meanwhile) of reading *url*."""
+    tracemalloc.start()
+    try:
+        state = await reader.read(url)
+        return state, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.fixture
+def no_parsing(monkeypatch):
+    def parse_index(text):
+        raise AssertionError("an untrusted index was parsed")
+
+    monkeypatch.setattr(repositories, "parse_index", parse_index)
+
+
+@pytest.mark.usefixtures("no_parsing")
+async def test_an_untrusted_index_is_not_parsed_unless_allowed(
+    tmp_path, reader_factory, other_key
+):
+    for key, problem in ((None, "unsigned index"), (other_key, "signed by unknown key")):
+        bomb = hostile_index(BOMB_RECORDS, key)
+        assert len(bomb) < 200_000
+        url = local_repository(tmp_path, bomb)
+        state, peak = await read_measured(reader_factory(), url)
+        assert (state.status, state.packages) == ("untrusted", ())
+        assert problem in state.message and "not allowed" in state.message
+        assert peak < 2 * 1024 * 1024  # inflated piece by piece to check its form, not kept
+
+
+@pytest.mark.parametrize("trust", ["allowed-untrusted", "signed"])
+async def test_a_record_bomb_is_an_error_stopped_early(tmp_path, reader_factory, keys, trust):
+    bomb = hostile_index(BOMB_RECORDS, keys.key if trust == "signed" else None)
+    reader = reader_factory(allow_untrusted=trust == "allowed-untrusted")
+    state, peak = await read_measured(reader, local_repository(tmp_path, bomb))
+    assert (state.status, state.packages) == ("error", ())
+    assert "more than 250000 records" in state.message
+    assert "max_index_records" in state.message
+    assert peak < 64 * 1024 * 1024  # stopped long before the 64 MiB it inflates to
+
+
+@pytest.mark.parametrize(("records", "status"), [(100, "ok"), (101, "error")])
+async def test_the_record_cap_is_exact_for_indexes_as_apk_writes_them(
+    tmp_path, reader_factory, keys, records, status
+):
+    reader = reader_factory(max_index_records=100)
+    state = await reader.read(local_repository(tmp_path, hostile_index(records, keys.key)))
+    assert state.status == status
+    assert len(state.packages) == (records if status == "ok" else 0)
+
+
+async def test_the_decompressed_size_is_capped(tmp_path, reader_factory, keys):
+    """One huge record passes a record cap; the size cap stops it."""
+    huge = build_index([f"P:a\nV:1\nT:{'x' * 2 * 1024 * 1024}\n"], keys.key)
+    reader = reader_factory(max_index_bytes=1024 * 1024)
+    state = await reader.read(local_repository(tmp_path, huge))
+    assert (state.status, state.packages) == ("error", ())
+    assert "inflates to more than 1 MiB" in state.message and "max_index_bytes" in state.message
+
+
+async def test_a_download_larger_than_the_cap_is_an_error(server, reader_factory, keys):
+    server.files[INDEX_PATH] = os.urandom(2 * 1024 * 1024)
+    state = await reader_factory(max_index_bytes=1024 * 1024).read(f"{server.url}/alpine")
+    assert state.status == "error"

@@ -74,6 +74,7 @@ async def test_packages_search_filters_and_paging(get):
         "installed_size": 21821715,
         "installed_version": "2.2.0-r0",
         "upgradable": True,
+        "broken": None,
         "python": "3.12",
         "repository": numpy["packages"][0]["repository"],
         "origin": "py3-numpy",

@@ -2,6 +2,7 @@
 hostile request bodies, the server behind privileged/apk-helper, and a check like the extension
 template's check_auth script."""
 
+import asyncio
 import gc
 import json
 import os
@@ -9,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 from http.cookies import SimpleCookie
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from jupyter_server.auth.authorizer import Authorizer
@@ -17,7 +18,7 @@ from jupyter_server.utils import url_path_join
 from tornado.httpclient import HTTPClientError
 from tornado.routing import Router
 
-from demo.apkrepo import PackageInfo, write_repository
+from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 from jupyterlab_apk.routes import ApkHandler
 
 from .test_apk_helper import HELPER, POLICY_ENV
@@ -37,6 +38,7 @@ ROUTES = [
     ("PUT", "repositories", {"repositories": []}),
     ("POST", "refresh", {}),
     ("POST", "resolve", {"requirements": ["hello"], "kernel": "python3"}),
+    ("GET", "modules/hello?kernel=python3", None),
     ("GET", "jobs", None),
     ("POST", "jobs", INSTALL),
     ("GET", f"jobs/{JOB_ID}", None),
@@ -148,6 +150,8 @@ def fetch(jp_fetch):
             raw_body = json.dumps(body)
         if raw_body is None and method in ("POST", "PUT", "PATCH"):
             raw_body = b""
+        path, _, query = path.partition("?")
+        params = {**dict(parse_qsl(query)), **params}
         try:
             response = await jp_fetch("jupyterlab-apk", *path.split("/"), method=method,
                                       body=raw_body, headers=headers, params=params)  # fmt: skip
@@ -207,14 +211,14 @@ def test_the_route_table_is_complete(jp_serverapp, jp_base_url):
     import re
 
     routes = registered_routes(jp_serverapp.web_app)
-    assert len(routes) == 8
+    assert len(routes) == 9
     registered = set()
     for pattern, handler in routes:
         for method in own_methods(handler):
             registered.add((pattern, method))
     covered = set()
     for method, path, _ in ROUTES:
-        url = url_path_join(jp_base_url, "jupyterlab-apk", path)
+        url = url_path_join(jp_base_url, "jupyterlab-apk", path.partition("?")[0])
         matches = {(p, method) for p, h in routes if re.fullmatch(p, url)} & registered
         assert len(matches) == 1, (method, path)
         covered |= matches
@@ -365,6 +369,36 @@ async def test_a_10_mb_body_is_refused_and_nothing_runs(fetch, path, sandbox):
     assert await no_jobs(fetch)
 
 
+@pytest.mark.parametrize("path", ["jobs", "resolve", "repositories"])
+async def test_a_deeply_nested_body_is_a_400(fetch, path):
+    nested = "[" * 30_000 + "]" * 30_000  # within the size limit, beyond json's recursion limit
+    method = "PUT" if path == "repositories" else "POST"
+    code, payload = await fetch(method, path, raw_body=f'{{"packages": {nested}}}')
+    assert code == 400
+    assert "nested too deeply" in payload["message"]
+    assert await no_jobs(fetch)
+
+
+@pytest.mark.parametrize("authenticated", [True, False])
+async def test_a_large_body_is_refused_before_it_is_read(
+    http_server_client, jp_http_port, jp_base_url, jp_auth_header, authenticated
+):
+    """Only the headers are sent: the answer (400, or 403 without credentials) must come
+    without waiting for 300 MB."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", jp_http_port)
+    auth = "".join(f"{k}: {v}\r\n" for k, v in jp_auth_header.items()) if authenticated else ""
+    writer.write(
+        f"POST {jp_base_url}jupyterlab-apk/jobs HTTP/1.1\r\nHost: 127.0.0.1:{jp_http_port}\r\n"
+        f"{auth}Content-Type: application/json\r\nContent-Length: {300 * 1024 * 1024}\r\n\r\n"
+        .encode()
+    )  # fmt: skip
+    try:
+        status = await asyncio.wait_for(reader.readline(), timeout=10)
+    finally:
+        writer.close()
+    assert status.split()[1] == (b"400" if authenticated else b"403")
+
+
 INJECTIONS = [
     ["--allow-untrusted"],
     ["-X", "http://evil"],
@@ -482,8 +516,8 @@ async def test_a_prefix_cannot_be_escaped_with_dot_segments(fetch, tmp_path, esc
 # -- the server behind the privileged helper ---------------------------------------------------
 
 
-def audit(tmp_path):
-    path = tmp_path / "log" / "audit.jsonl"
+def audit(tmp_path, name="audit.jsonl"):
+    path = tmp_path / "log" / name
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
@@ -516,7 +550,8 @@ async def test_a_repository_the_helper_policy_does_not_allow_fails_the_job(
     assert job["state"] == "failed"
     assert f"apk-helper: refused: repository '{other}' is not allowed by the policy" in job["log"]
     assert installed(root) == ""
-    assert [e["result"] for e in audit(tmp_path)] == ["refused"]
+    assert audit(tmp_path) == []  # runs only; refusals have a file of their own
+    assert [e["result"] for e in audit(tmp_path, "audit.refused.jsonl")] == ["refused"]
 
 
 # -- like the extension template's check_auth script ----------------------------------------------
@@ -556,7 +591,7 @@ def test_server_starts_without_auth_warnings(tmp_path, sandbox, keys):
                             env=env, timeout=120, cwd=tmp_path)  # fmt: skip
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "ROUTES: 8" in result.stdout  # the extension really loaded, so "no warnings" means it
+    assert "ROUTES: 9" in result.stdout  # the extension really loaded, so "no warnings" means it
     assert "AUTH-WARNING" not in output
     for complaint in ("without @allow_unauthenticated", "authorize request without authentication",
                       "not decorated", "JupyterServerAuthWarning"):  # fmt: skip

@@ -31,5 +31,9 @@ def test_wheel_contents(tmp_path):
     assert config in names
     assert b'"jupyterlab_apk": true' in zipfile.ZipFile(wheel).read(config)
     assert "jupyterlab_apk/routes.py" in names
+    # `jupyter apk-repo` is jupyter's name for the jupyter-apk-repo console script.
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    scripts = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "jupyter-apk-repo = jupyterlab_apk.apkrepo:main" in scripts
     # Tests, the demo and the apk test double never ship.
     assert not any(n.startswith(("tests/", "demo/", "ui-tests/")) for n in names)

@@ -51,7 +51,7 @@ export function PackageDetails(props: PackageDetails.IProperties): JSX.Element {
     if (pkg.url) {
       fields.push([
         trans.__('Project'),
-        <a href={pkg.url} target="_blank" rel="noopener noreferrer">
+        <a key="url" href={pkg.url} target="_blank" rel="noopener noreferrer">
           {pkg.url}
         </a>
       ]);

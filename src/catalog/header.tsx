@@ -90,7 +90,6 @@ export class CatalogHeader extends ReactWidget {
             {trans.__(
               'demo mode: installs go to a sandbox root, not the system'
             )}
-            {info.demo_message && <div>{info.demo_message}</div>}
           </div>
         )}
         <div className={SEARCH_CLASS}>

@@ -127,7 +127,9 @@ export class PackageList extends ReactWidget {
       this._active >= 0 && this._active < packages.length
         ? PackageEntry.entryId(packages[this._active].name)
         : undefined;
-    const onAction = this._onAction;
+    // A user who may only browse gets no install actions.
+    const onAction =
+      model.serverInfo?.may_install === false ? null : this._onAction;
     const checked = new Set(model.checked);
     const allowRemove = model.serverInfo?.allow_remove === true;
     return (

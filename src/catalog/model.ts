@@ -26,7 +26,7 @@ import {
   IPackageList,
   IPackageQuery,
   IRepository,
-  IServerSettings,
+  IServerInfo,
   listPackages,
   listRepositories,
   refreshRepositories
@@ -212,7 +212,7 @@ export class CatalogModel extends VDomModel {
   /**
    * The server's settings reply, or `null` until it has been fetched.
    */
-  get serverInfo(): IServerSettings | null {
+  get serverInfo(): IServerInfo | null {
     return this._serverInfo;
   }
 
@@ -354,7 +354,7 @@ export class CatalogModel extends VDomModel {
       this.stateChanged.emit();
       this._initialization = Promise.all([
         this.search(),
-        this.refreshRepositories()
+        this.reloadRepositories()
       ]).then(() => undefined);
     }
     return this._initialization;
@@ -472,9 +472,21 @@ export class CatalogModel extends VDomModel {
   }
 
   /**
-   * Fetch the repositories' state again (without re-reading them on the server).
+   * Fetch the repositories and the packages again, once initialized (the
+   * server uses other repositories).
    */
-  async refreshRepositories(): Promise<void> {
+  reloadAll(): void {
+    if (this._initialized) {
+      void this.reloadRepositories();
+      void this.reload();
+    }
+  }
+
+  /**
+   * Fetch the repositories' state again (without re-reading them on the
+   * server, which `refreshCatalog` asks for).
+   */
+  async reloadRepositories(): Promise<void> {
     await this._updateRepositories(() => this.fetchRepositories());
   }
 
@@ -501,7 +513,7 @@ export class CatalogModel extends VDomModel {
    *
    * @throws The request's error; `serverInfo` is left unchanged.
    */
-  async fetchServerInfo(): Promise<IServerSettings> {
+  async fetchServerInfo(): Promise<IServerInfo> {
     const info = await this.fetchServerSettings();
     if (!this.isDisposed) {
       this._serverInfo = info;
@@ -562,7 +574,7 @@ export class CatalogModel extends VDomModel {
   /**
    * Fetch the server's settings.
    */
-  protected fetchServerSettings(): Promise<IServerSettings> {
+  protected fetchServerSettings(): Promise<IServerInfo> {
     return getServerSettings(this.serverSettings);
   }
 
@@ -707,7 +719,7 @@ export class CatalogModel extends VDomModel {
   private _searchScheduled = false;
   private _searching = false;
   private _selected: string | null = null;
-  private _serverInfo: IServerSettings | null = null;
+  private _serverInfo: IServerInfo | null = null;
   private _total = 0;
   private _trans: TranslationBundle;
 }

@@ -9,7 +9,7 @@
  * repositories and, given a jobs model, jobs).
  */
 
-import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
+import { ITranslator } from '@jupyterlab/translation';
 import {
   PanelWithToolbar,
   refreshIcon,
@@ -22,15 +22,11 @@ import { AccordionLayout, AccordionPanel } from '@lumino/widgets';
 import { apkIcon } from '../icons';
 import { JobsModel } from '../jobs/model';
 import { JobsSection } from '../jobs/panel';
-import {
-  PACKAGES_SECTION_CLASS,
-  PANEL_CLASS,
-  REPOSITORIES_SECTION_CLASS
-} from './classes';
+import { PACKAGES_SECTION_CLASS, PANEL_CLASS } from './classes';
 import { CatalogHeader } from './header';
 import { PackageList } from './list';
 import { CatalogModel } from './model';
-import { RepositoryList } from './repositories';
+import { RepositoriesSection } from './repositories';
 
 /**
  * The id of the sidebar panel (the UI tests and the layout restorer rely on it).
@@ -50,7 +46,7 @@ export class CatalogPanel extends SidePanel {
     this.model = model;
     this.id = PANEL_ID;
     this.addClass(PANEL_CLASS);
-    const trans = (this._apkTrans = translator.load('jupyterlab_apk'));
+    const trans = translator.load('jupyterlab_apk');
     this.title.icon = apkIcon;
     this.title.caption = trans.__('Prebuilt Packages');
     this.node.setAttribute('aria-label', trans.__('Prebuilt Packages'));
@@ -83,22 +79,7 @@ export class CatalogPanel extends SidePanel {
     packages.addWidget(this._list);
     this.addWidget(packages);
 
-    this.repositoriesSection = new PanelWithToolbar();
-    this.repositoriesSection.addClass(REPOSITORIES_SECTION_CLASS);
-    this.repositoriesSection.toolbar.addItem(
-      'refresh',
-      new ToolbarButton({
-        icon: refreshIcon,
-        onClick: () => {
-          model.refreshCatalog().catch(reason => {
-            // The section shows the error; the console keeps the details.
-            console.error('Failed to re-read the apk repositories', reason);
-          });
-        },
-        tooltip: trans.__('Re-read the repositories')
-      })
-    );
-    this.repositoriesSection.addWidget(new RepositoryList({ model, trans }));
+    this.repositoriesSection = new RepositoriesSection({ model, trans });
     this.addWidget(this.repositoriesSection);
     if (options.jobs) {
       this.jobsSection = new JobsSection({ model: options.jobs, trans });
@@ -121,7 +102,7 @@ export class CatalogPanel extends SidePanel {
   /**
    * The repositories section (other plugins add their status to it).
    */
-  readonly repositoriesSection: PanelWithToolbar;
+  readonly repositoriesSection: RepositoriesSection;
 
   /**
    * The jobs section, when the panel was given a jobs model.
@@ -182,23 +163,11 @@ export class CatalogPanel extends SidePanel {
   }
 
   /**
-   * Keep the repositories' section title telling how many have problems, and
-   * open it when one has, so that a broken repository is never hidden.
+   * Open the repositories' section when one has a problem, so that a broken
+   * repository is never hidden.
    */
   private _onModelChanged(): void {
-    const problems = this.model.repositories.filter(
-      repository => repository.status !== 'ok'
-    ).length;
-    const trans = this._apkTrans;
-    this.repositoriesSection.title.label =
-      problems === 0 && this.model.repositoriesError === null
-        ? trans.__('Repositories')
-        : trans._n(
-            'Repositories (%1 problem)',
-            'Repositories (%1 problems)',
-            Math.max(problems, 1)
-          );
-    const hasProblem = problems > 0 || this.model.repositoriesError !== null;
+    const hasProblem = this.repositoriesSection.hasProblem;
     if (hasProblem && !this._hadProblem) {
       const index = this.widgets.indexOf(this.repositoriesSection);
       if (index >= 0) {
@@ -211,7 +180,6 @@ export class CatalogPanel extends SidePanel {
   private _hadProblem = false;
   private _catalogHeader: CatalogHeader;
   private _list: PackageList;
-  private _apkTrans: TranslationBundle;
 }
 
 /**

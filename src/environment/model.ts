@@ -10,14 +10,14 @@ import { VDomModel } from '@jupyterlab/ui-components';
 import { ServerConnection } from '@jupyterlab/services';
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 
-import { describeRequestError } from '../api';
 import {
+  describeRequestError,
   ExportFormat,
   exportEnvironment,
   getEnvironment,
   IEnvironment,
   IExport
-} from './api';
+} from '../api';
 
 /**
  * The changes since the baseline, refreshed on demand (after jobs end, or by

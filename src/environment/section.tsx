@@ -19,9 +19,8 @@ import {
 import { AccordionLayout } from '@lumino/widgets';
 import * as React from 'react';
 
-import { describeRequestError } from '../api';
 import { JobsModel } from '../jobs/model';
-import { ExportFormat, IExport } from './api';
+import { describeRequestError, ExportFormat, IExport } from '../api';
 import { EnvironmentModel } from './model';
 
 /**

@@ -7,10 +7,9 @@
  */
 
 import { Notification } from '@jupyterlab/apputils';
-import { ServerConnection } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { JobAction } from '../api';
+import { describeRequestError, JobAction } from '../api';
 import {
   actionLabel,
   packagesLabel,
@@ -83,11 +82,7 @@ export async function runJob(
     }
     return await model.submit(action, packages);
   } catch (reason) {
-    const message =
-      reason instanceof ServerConnection.ResponseError ||
-      reason instanceof Error
-        ? reason.message
-        : String(reason);
+    const message = describeRequestError(reason, trans);
     Notification.error(trans.__('%1 could not start: %2', what, message), {
       autoClose: false
     });

@@ -11,7 +11,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { IJobPlan, IPlanStep, JobAction } from '../api';
+import { describeRequestError, IJobPlan, IPlanStep, JobAction } from '../api';
 import { formatBytes } from '../catalog/format';
 import { JobsModel } from './model';
 
@@ -320,7 +320,7 @@ export async function showLogDialog(
   try {
     await model.loadLog(id);
   } catch (reason) {
-    loadError = reason instanceof Error ? reason.message : String(reason);
+    loadError = describeRequestError(reason, trans);
   }
   await Private.show({
     title: trans.__(

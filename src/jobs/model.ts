@@ -173,6 +173,20 @@ export class JobsModel extends VDomModel {
   }
 
   /**
+   * Follow a job queued by another request (`POST resolve` with `install`),
+   * as if it had been submitted here.
+   *
+   * @param job The job as the server answered, with its log from the start.
+   */
+  track(job: IJob): JobsModel.IEntry {
+    if (this.isDisposed) {
+      throw new Error('The jobs model was disposed');
+    }
+    this._merge(job, 0);
+    return this._entries.get(job.id)!;
+  }
+
+  /**
    * Ask apk what a job would do, without doing it.
    *
    * @returns The preview job once it ended (`done` with its plan, or `failed`
@@ -358,13 +372,7 @@ export class JobsModel extends VDomModel {
   }
 
   private async _submit(request: IJobRequest): Promise<JobsModel.IEntry> {
-    const job = await this.postJob(request);
-    if (this.isDisposed) {
-      throw new Error('The jobs model was disposed');
-    }
-    // The reply carries the log from its start.
-    this._merge(job, 0);
-    return this._entries.get(job.id)!;
+    return this.track(await this.postJob(request));
   }
 
   /**

@@ -16,6 +16,7 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { describeRequestError } from '../api';
 import { actionLabel, packagesLabel } from './dialog';
 import { isActiveState, JobDisplayState, JobsModel } from './model';
 
@@ -82,10 +83,7 @@ export class JobList extends ReactWidget {
       this._expanded.add(id);
       this.model.loadLog(id).catch(reason => {
         console.error(`Failed to fetch the log of apk job ${id}`, reason);
-        this._logErrors.set(
-          id,
-          reason instanceof Error ? reason.message : String(reason)
-        );
+        this._logErrors.set(id, describeRequestError(reason, this._trans));
         this.update();
       });
     }
@@ -142,7 +140,7 @@ export class JobList extends ReactWidget {
                   Notification.error(
                     trans.__(
                       'The job could not be cancelled: %1',
-                      reason instanceof Error ? reason.message : String(reason)
+                      describeRequestError(reason, trans)
                     ),
                     { autoClose: 5000 }
                   );

@@ -2,17 +2,18 @@
 // Distributed under the terms of the Modified BSD License.
 
 import type { ISessionContext } from '@jupyterlab/apputils';
+import { ServerConnection } from '@jupyterlab/services';
 import { type ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import type { IDecision } from '../api';
+import {
+  describeRequestError,
+  type IDecision,
+  type IJob,
+  type IResolveReply
+} from '../api';
 
 import { SessionGate } from './gate';
-import {
-  hasPipCommand,
-  type IParseResult,
-  type IRequirementToken,
-  parseCell
-} from './parse';
+import { type IParseResult, type IRequirementToken, parseCell } from './parse';
 import { rewriteCell } from './rewrite';
 import { withCode } from './session';
 
@@ -45,17 +46,19 @@ export interface IInstallOutcome {
  */
 export interface IPipRouter {
   /**
-   * Decide apk or pip for each requirement (in order) for the kernel `kernel`.
+   * Decide apk or pip for each requirement (in order) for the kernel `kernel`;
+   * with `install`, also queue one job installing the apk part.
    */
   resolve(
     requirements: string[],
     kernel: string,
+    install: boolean,
     signal: AbortSignal
-  ): Promise<IDecision[]>;
+  ): Promise<IResolveReply>;
   /**
-   * Install apk packages in one job and wait for its end; cancel the job on abort.
+   * Wait for the end of an install job that `resolve` queued; cancel it on abort.
    */
-  install(packages: string[], signal: AbortSignal): Promise<IInstallOutcome>;
+  waitFor(job: IJob, signal: AbortSignal): Promise<IInstallOutcome>;
 }
 
 /**
@@ -89,7 +92,9 @@ export class PipCellExecutor {
   constructor(options: PipCellExecutor.IOptions) {
     this._router = options.router;
     this._isEnabled = options.isEnabled;
-    this._confirm = options.confirm ?? (async () => true);
+    const confirm = options.confirm;
+    this._confirm = confirm ?? (async () => true);
+    this._shouldConfirm = options.shouldConfirm ?? (() => !!confirm);
     this._trans = (options.translator ?? nullTranslator).load('jupyterlab_apk');
   }
 
@@ -104,11 +109,11 @@ export class PipCellExecutor {
       if (!sessionContext || cell.model.type !== 'code') {
         return runCell(options);
       }
-      const tokens = this._routableTokens(cell);
-      if (tokens === null && !this._gate.isBusy(sessionContext)) {
+      const routable = this._routable(cell);
+      if (routable === null && !this._gate.isBusy(sessionContext)) {
         return runCell(options);
       }
-      return this._runInTurn(runCell, options, sessionContext, tokens);
+      return this._runInTurn(runCell, options, sessionContext, routable);
     };
   }
 
@@ -123,26 +128,23 @@ export class PipCellExecutor {
   }
 
   /**
-   * The routable requirements of a cell, or null when it has none (or
-   * interception is off). Cheap for cells without pip commands.
+   * A cell's source as parsed, or null when it has no routable requirement
+   * (or interception is off). Cheap for cells without pip commands.
    */
-  private _routableTokens(cell: IRunnableCell): IRequirementToken[] | null {
+  private _routable(cell: IRunnableCell): Private.IParsed | null {
     if (!this._isEnabled()) {
       return null;
     }
     const source = cell.model.sharedModel.getSource();
-    if (!hasPipCommand(source)) {
-      return null;
-    }
-    const tokens = Private.routable(parseCell(source));
-    return tokens.length ? tokens : null;
+    const parsed = parseCell(source);
+    return Private.routable(parsed).length ? { source, parsed } : null;
   }
 
   private async _runInTurn<T extends IRunCellOptions>(
     runCell: (options: T) => Promise<boolean>,
     options: T,
     sessionContext: ISessionContext,
-    tokens: IRequirementToken[] | null
+    routable: Private.IParsed | null
   ): Promise<boolean> {
     const turn = this._gate.turn(sessionContext);
     const controller = new AbortController();
@@ -152,12 +154,13 @@ export class PipCellExecutor {
     options.cell.setPrompt?.('*');
     try {
       await turn.previous;
-      if (tokens === null) {
+      if (routable === null) {
         return await Private.send(runCell(options), turn.release);
       }
       const code = await this._route(
         options,
         sessionContext,
+        routable,
         controller.signal
       );
       if (code === null) {
@@ -179,14 +182,14 @@ export class PipCellExecutor {
   private async _route(
     options: IRunCellOptions,
     sessionContext: ISessionContext,
+    routable: Private.IParsed,
     signal: AbortSignal
   ): Promise<string | null> {
     // Read again: the source may have changed while earlier cells were held.
     const source = options.cell.model.sharedModel.getSource();
-    const parsed = parseCell(source);
+    const parsed =
+      source === routable.source ? routable.parsed : parseCell(source);
     const tokens = Private.routable(parsed);
-    const toPip = (summary: string[]) =>
-      rewriteCell(source, parsed, () => false, summary);
     const kernel = sessionContext.session?.kernel;
     if (!kernel || !tokens.length) {
       return source;
@@ -195,47 +198,96 @@ export class PipCellExecutor {
     if ((spec?.language ?? '').toLowerCase() !== 'python') {
       return source; // non-Python kernels are never touched
     }
-    let decisions: IDecision[];
+    let outcome: Private.IOutcome;
     try {
-      decisions = await this._router.resolve(
-        tokens.map(token => token.text),
-        kernel.name,
-        signal
-      );
+      outcome = await this._install(tokens, kernel.name, signal);
     } catch (error) {
       if (signal.aborted) {
         return null;
       }
-      return toPip([
-        this._trans.__(
-          'jupyterlab-apk: %1; everything goes to pip.',
-          Private.message(error)
-        )
+      const reason = describeRequestError(error, this._trans);
+      return rewriteCell(source, parsed, () => false, [
+        Private.forbidden(error)
+          ? this._trans.__(
+              'jupyterlab-apk: you may not install system packages on this server (%1); everything goes to pip.',
+              reason
+            )
+          : this._trans.__(
+              'jupyterlab-apk: %1; everything goes to pip.',
+              reason
+            )
       ]);
     }
     if (signal.aborted) {
       return null;
     }
-    const apk = decisions.filter(decision => decision.route === 'apk');
-    const packages = [...new Set(apk.map(decision => decision.package!))];
-    let failure: string | null = null;
-    let seconds = 0;
-    if (packages.length) {
-      if (!(await this._confirm(apk))) {
-        failure = this._trans.__('you declined the apk install');
-      } else {
-        try {
-          const outcome = await this._router.install(packages, signal);
-          seconds = outcome.seconds;
-          failure = outcome.ok ? null : (outcome.error ?? 'apk failed');
-        } catch (error) {
-          failure = Private.message(error);
-        }
-        if (signal.aborted) {
-          return null;
-        }
-      }
+    const { routed, summary } = this._summarize(tokens, outcome);
+    if (routed.size) {
+      // New directories and modules appeared under the kernel's sys.path while it ran:
+      // without this, Python's cached "no such path" keeps `import x` failing. Sent before
+      // the cell on the same channel, so the kernel runs it first.
+      kernel.requestExecute({
+        code: INVALIDATE_IMPORT_CACHES,
+        silent: true,
+        store_history: false
+      });
     }
+    return rewriteCell(source, parsed, routed, summary);
+  }
+
+  /**
+   * Resolve the requirements and install their apk part: one request, which
+   * queues the job too, unless the user wants to be asked first.
+   *
+   * @throws When the server cannot resolve them (everything goes to pip).
+   */
+  private async _install(
+    tokens: IRequirementToken[],
+    kernel: string,
+    signal: AbortSignal
+  ): Promise<Private.IOutcome> {
+    const requirements = tokens.map(token => token.text);
+    const askFirst = this._shouldConfirm();
+    let reply = await this._router.resolve(
+      requirements,
+      kernel,
+      !askFirst,
+      signal
+    );
+    const apk = reply.decisions.filter(decision => decision.route === 'apk');
+    if (askFirst && apk.length && !signal.aborted) {
+      if (!(await this._confirm(apk))) {
+        const failure = this._trans.__('you declined the apk install');
+        return { decisions: reply.decisions, failure, seconds: 0 };
+      }
+      reply = await this._router.resolve(requirements, kernel, true, signal);
+    }
+    const { decisions, job } = reply;
+    if (!job) {
+      // Only an apk part with nothing to install leaves no job to wait for.
+      const queued = decisions.some(decision => decision.route === 'apk');
+      const failure = queued ? this._trans.__('no install job queued') : null;
+      return { decisions, failure, seconds: 0 };
+    }
+    try {
+      // Cancels the job at once if the kernel was interrupted meanwhile.
+      const ended = await this._router.waitFor(job, signal);
+      const failure = ended.ok ? null : (ended.error ?? 'apk failed');
+      return { decisions, failure, seconds: ended.seconds };
+    } catch (error) {
+      const failure = describeRequestError(error, this._trans);
+      return { decisions, failure, seconds: 0 };
+    }
+  }
+
+  /**
+   * The requirements taken out of the cell and the summary printed first.
+   */
+  private _summarize(
+    tokens: IRequirementToken[],
+    outcome: Private.IOutcome
+  ): { routed: Set<IRequirementToken>; summary: string[] } {
+    const { decisions, failure, seconds } = outcome;
     const routed = new Set<IRequirementToken>();
     const summary = decisions.map((decision, index) => {
       if (decision.route === 'apk' && failure === null) {
@@ -257,22 +309,13 @@ export class PipCellExecutor {
       }
       return decision.reason;
     });
-    if (routed.size) {
-      // New directories and modules appeared under the kernel's sys.path while it ran:
-      // without this, Python's cached "no such path" keeps `import x` failing. Sent before
-      // the cell on the same channel, so the kernel runs it first.
-      kernel.requestExecute({
-        code: INVALIDATE_IMPORT_CACHES,
-        silent: true,
-        store_history: false
-      });
-    }
-    return rewriteCell(source, parsed, routed, summary);
+    return { routed, summary };
   }
 
   private _router: IPipRouter;
   private _isEnabled: () => boolean;
   private _confirm: (decisions: IDecision[]) => Promise<boolean>;
+  private _shouldConfirm: () => boolean;
   private _trans: ReturnType<ITranslator['load']>;
   private _gate = new SessionGate();
   private _held = new WeakMap<ISessionContext, Set<AbortController>>();
@@ -299,6 +342,11 @@ export namespace PipCellExecutor {
      */
     confirm?: (decisions: IDecision[]) => Promise<boolean>;
     /**
+     * Whether to ask first (the `confirmPipInstall` setting), read per cell;
+     * by default, whether `confirm` is given.
+     */
+    shouldConfirm?: () => boolean;
+    /**
      * The application's translator.
      */
     translator?: ITranslator;
@@ -306,6 +354,14 @@ export namespace PipCellExecutor {
 }
 
 namespace Private {
+  /**
+   * A cell's source and its parse.
+   */
+  export interface IParsed {
+    source: string;
+    parsed: IParseResult;
+  }
+
   /**
    * The requirements of the routable commands, in source order.
    */
@@ -331,7 +387,31 @@ namespace Private {
     return result;
   }
 
-  export function message(error: unknown): string {
-    return error instanceof Error ? error.message : String(error);
+  /**
+   * How the apk part of a cell's requirements went.
+   */
+  export interface IOutcome {
+    /**
+     * The server's decisions, one per requirement.
+     */
+    decisions: IDecision[];
+    /**
+     * Why the apk part goes to pip after all, or `null` when it was installed.
+     */
+    failure: string | null;
+    /**
+     * Seconds the install took.
+     */
+    seconds: number;
+  }
+
+  /**
+   * Whether the server refused the request to this user (HTTP 403).
+   */
+  export function forbidden(error: unknown): boolean {
+    return (
+      error instanceof ServerConnection.ResponseError &&
+      error.response.status === 403
+    );
   }
 }

@@ -18,15 +18,15 @@ import {
   INotebookCellExecutor,
   runCell as runNotebookCell
 } from '@jupyterlab/notebook';
-import type { ServerConnection } from '@jupyterlab/services';
 import type { Token } from '@lumino/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { type IDecision, resolveRequirements } from '../api';
+import type { IDecision } from '../api';
 import type { JobsModel } from '../jobs/model';
 import { IApkJobs } from '../tokens';
-import { IInstallOutcome, IPipRouter, PipCellExecutor } from './executor';
+import { PipCellExecutor } from './executor';
+import { ServerPipRouter } from './router';
 
 /**
  * The settings plugin id of the interception preferences (schema/pip.json).
@@ -43,58 +43,31 @@ const INTERRUPT_COMMANDS = new Set([
 ]);
 
 /**
- * The server side of the interception: `POST resolve` and install jobs.
+ * The executor of each application, shared by both plugins' activations (one
+ * settings load, one interrupt listener).
  */
-class ServerPipRouter implements IPipRouter {
-  constructor(
-    private _jobs: JobsModel,
-    private _serverSettings: ServerConnection.ISettings,
-    private _overrides: () => Record<string, string>
-  ) {}
+const executors = new WeakMap<JupyterFrontEnd, Promise<PipCellExecutor>>();
 
-  async resolve(
-    requirements: string[],
-    kernel: string,
-    signal: AbortSignal
-  ): Promise<IDecision[]> {
-    const reply = await resolveRequirements(
-      requirements,
-      kernel,
-      this._overrides(),
-      this._serverSettings,
-      signal
-    );
-    return reply.decisions;
+/**
+ * The executor shared by both plugins' activations, built by the first.
+ */
+function sharedExecutor(
+  app: JupyterFrontEnd,
+  jobs: JobsModel,
+  settingRegistry: ISettingRegistry | null,
+  translator: ITranslator | null
+): Promise<PipCellExecutor> {
+  let executor = executors.get(app);
+  if (!executor) {
+    executor = createExecutor(app, jobs, settingRegistry, translator);
+    executors.set(app, executor);
   }
-
-  async install(
-    packages: string[],
-    signal: AbortSignal
-  ): Promise<IInstallOutcome> {
-    const start = performance.now();
-    // A job of the jobs model: its progress shows in the status bar and a notification.
-    const entry = await this._jobs.submit('install', packages);
-    const cancel = () =>
-      void this._jobs.cancel(entry.id).catch(() => undefined);
-    signal.addEventListener('abort', cancel);
-    try {
-      const ended = await this._jobs.whenEnded(entry.id);
-      const ok = ended.state === 'done';
-      return {
-        ok,
-        error: ok
-          ? undefined
-          : (ended.job.error ?? ended.connectionError ?? ended.state),
-        seconds: (performance.now() - start) / 1000
-      };
-    } finally {
-      signal.removeEventListener('abort', cancel);
-    }
-  }
+  return executor;
 }
 
 /**
- * Build the executor shared by both plugins' activations.
+ * Build an executor: read the settings, and cancel held cells when the user
+ * interrupts their kernel.
  */
 async function createExecutor(
   app: JupyterFrontEnd,
@@ -123,9 +96,6 @@ async function createExecutor(
     }
   }
   const confirm = async (decisions: IDecision[]) => {
-    if (!preferences.confirm) {
-      return true;
-    }
     const result = await showDialog({
       title: trans.__('Install with apk?'),
       body: decisions.map(decision => decision.reason).join('\n'),
@@ -137,13 +107,14 @@ async function createExecutor(
     return result.button.accept;
   };
   const executor = new PipCellExecutor({
-    router: new ServerPipRouter(
+    router: new ServerPipRouter({
       jobs,
-      app.serviceManager.serverSettings,
-      () => preferences.overrides
-    ),
+      serverSettings: app.serviceManager.serverSettings,
+      overrides: () => preferences.overrides
+    }),
     isEnabled: () => preferences.intercept,
     confirm,
+    shouldConfirm: () => preferences.confirm,
     translator
   });
   app.commands.commandExecuted.connect((_, args) => {
@@ -161,7 +132,7 @@ async function createExecutor(
  * A plugin providing *token* as the core `runCell` with `%pip install` routed first.
  */
 function executorPlugin<
-  T extends { runCell: (options: any) => Promise<boolean> }
+  T extends { runCell: (options: never) => Promise<boolean> }
 >(
   id: string,
   where: string,
@@ -181,7 +152,7 @@ function executorPlugin<
       settingRegistry: ISettingRegistry | null,
       translator: ITranslator | null
     ): Promise<T> => {
-      const executor = await createExecutor(
+      const executor = await sharedExecutor(
         app,
         jobs,
         settingRegistry,

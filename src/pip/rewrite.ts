@@ -13,34 +13,14 @@
  * written over an emptied first command) shifts the rest by one.
  */
 
+import { cellBody, ILogicalLine, logicalLines } from './lines';
 import {
-  cellBody,
-  ILogicalLine,
   IParseResult,
   IPipCommand,
   IRequirementToken,
-  logicalLines,
-  parseCell
+  parseCell,
+  sourceOf
 } from './parse';
-
-/**
- * Where the server decided a requirement goes, as `POST resolve` answers.
- */
-export interface IRouting {
-  /**
-   * The requirement, as the token text sent to the server.
-   */
-  requirement: string;
-  /**
-   * `apk`: installed as an Alpine package, taken out of the command;
-   * `pip`: left in the command.
-   */
-  route: 'apk' | 'pip';
-  /**
-   * Why, in a few words for the user.
-   */
-  reason: string;
-}
 
 /**
  * Rewrite a cell so that pip no longer sees the requirements installed with
@@ -89,7 +69,7 @@ export function rewriteCell(
 ): string {
   try {
     return Private.rewrite(source, result, routed, summary);
-  } catch (error) {
+  } catch {
     return source;
   }
 }
@@ -166,7 +146,10 @@ namespace Private {
     // IPython applies automagic only to a cell of one line: a bare
     // `pip install` that stays must then be spelled `%pip install`, or get
     // no summary line at all.
-    const commands = parseCell(source).commands;
+    const commands =
+      sourceOf(result) === source
+        ? result.commands
+        : parseCell(source).commands;
     const automagic = loneAutomagic(source, first, commands);
 
     for (const command of commands) {

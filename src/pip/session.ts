@@ -3,6 +3,7 @@
 
 import type { ISessionContext } from '@jupyterlab/apputils';
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
+import type { JSONObject } from '@lumino/coreutils';
 
 /**
  * A view of *sessionContext* whose kernel executes *code* instead of what it is asked to.
@@ -22,7 +23,7 @@ export function withCode(
       requestExecute: (
         content: KernelMessage.IExecuteRequestMsg['content'],
         disposeOnDone?: boolean,
-        metadata?: any
+        metadata?: JSONObject
       ) => {
         const future = kernel.requestExecute(
           { ...content, code },

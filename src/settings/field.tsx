@@ -262,62 +262,8 @@ export namespace RepositoriesField {
 function RepositoryRow(props: RepositoryRow.IProperties): JSX.Element {
   const { entry, status, trans, disabled } = props;
   const managed = status.kind === 'managed';
-  const [url, setUrl] = React.useState(entry.url);
-  const [tag, setTag] = React.useState(entry.tag ?? '');
-  const [error, setError] = React.useState<string | null>(null);
-  // A change saved elsewhere (or restored defaults) replaces what was typed.
-  React.useEffect(() => {
-    setUrl(entry.url);
-    setTag(entry.tag ?? '');
-    setError(null);
-  }, [entry.url, entry.tag]);
-
-  const commitUrl = () => {
-    const value = url.trim();
-    if (value === entry.url) {
-      return;
-    }
-    const problem = checkRepositoryUrl(value);
-    if (problem !== null) {
-      setError(describeUrlProblem(problem, trans));
-    } else if (props.isDuplicate(value)) {
-      setError(trans.__('%1 is already in the list.', value));
-    } else {
-      setError(null);
-      props.onChange({ ...entry, url: value });
-    }
-  };
-
-  const commitTag = () => {
-    const value = tag.trim();
-    if (value === (entry.tag ?? '')) {
-      return;
-    }
-    if (!isValidTag(value)) {
-      setError(
-        trans.__('A tag may only contain letters, digits, "_" and "-".')
-      );
-      return;
-    }
-    setError(null);
-    const next: IRepositoryEntry = { url: entry.url, enabled: entry.enabled };
-    if (value) {
-      next.tag = value;
-    }
-    props.onChange(next);
-  };
-
-  const onKeyDown =
-    (commit: () => void, revert: () => void) =>
-    (event: React.KeyboardEvent<HTMLInputElement>) => {
-      if (event.key === 'Enter') {
-        event.preventDefault();
-        commit();
-      } else if (event.key === 'Escape') {
-        revert();
-        setError(null);
-      }
-    };
+  const { url, setUrl, tag, setTag, error, commitUrl, commitTag, onKeyDown } =
+    Private.useEdits(props);
 
   const enabled = entry.enabled !== false;
   const classes = [ENTRY_CLASS];
@@ -390,30 +336,7 @@ function RepositoryRow(props: RepositoryRow.IProperties): JSX.Element {
           onBlur={commitTag}
           onKeyDown={onKeyDown(commitTag, () => setTag(entry.tag ?? ''))}
         />
-        <RowButton
-          icon={moveUpIcon}
-          label={trans.__('Move up')}
-          disabled={disabled || props.first}
-          onClick={() => props.onMove(-1)}
-        />
-        <RowButton
-          icon={moveDownIcon}
-          label={trans.__('Move down')}
-          disabled={disabled || props.last}
-          onClick={() => props.onMove(1)}
-        />
-        <RowButton
-          icon={deleteIcon}
-          label={
-            managed
-              ? trans.__(
-                  'The administrator manages this repository: disable it instead'
-                )
-              : trans.__('Remove')
-          }
-          disabled={disabled || managed}
-          onClick={props.onRemove}
-        />
+        <RowButtons {...props} managed={managed} />
       </div>
       {explanation && (
         <div
@@ -462,6 +385,43 @@ namespace RepositoryRow {
     onRemove: () => void;
     trans: TranslationBundle;
   }
+}
+
+/**
+ * A row's buttons: move up, move down and remove (not for a managed entry).
+ */
+function RowButtons(
+  props: RepositoryRow.IProperties & { managed: boolean }
+): JSX.Element {
+  const { trans, disabled, managed } = props;
+  return (
+    <>
+      <RowButton
+        icon={moveUpIcon}
+        label={trans.__('Move up')}
+        disabled={disabled || props.first}
+        onClick={() => props.onMove(-1)}
+      />
+      <RowButton
+        icon={moveDownIcon}
+        label={trans.__('Move down')}
+        disabled={disabled || props.last}
+        onClick={() => props.onMove(1)}
+      />
+      <RowButton
+        icon={deleteIcon}
+        label={
+          managed
+            ? trans.__(
+                'The administrator manages this repository: disable it instead'
+              )
+            : trans.__('Remove')
+        }
+        disabled={disabled || managed}
+        onClick={props.onRemove}
+      />
+    </>
+  );
 }
 
 /**
@@ -529,6 +489,70 @@ function ServerState(props: {
  * Module-private helpers.
  */
 namespace Private {
+  /**
+   * The URL and tag being edited in a row, and their checks before saving.
+   */
+  export function useEdits(props: RepositoryRow.IProperties) {
+    const { entry, trans } = props;
+    const [url, setUrl] = React.useState(entry.url);
+    const [tag, setTag] = React.useState(entry.tag ?? '');
+    const [error, setError] = React.useState<string | null>(null);
+    // A change saved elsewhere (or restored defaults) replaces what was typed.
+    React.useEffect(() => {
+      setUrl(entry.url);
+      setTag(entry.tag ?? '');
+      setError(null);
+    }, [entry.url, entry.tag]);
+
+    const commitUrl = () => {
+      const value = url.trim();
+      if (value === entry.url) {
+        return;
+      }
+      const problem = checkRepositoryUrl(value);
+      if (problem !== null) {
+        setError(describeUrlProblem(problem, trans));
+      } else if (props.isDuplicate(value)) {
+        setError(trans.__('%1 is already in the list.', value));
+      } else {
+        setError(null);
+        props.onChange({ ...entry, url: value });
+      }
+    };
+
+    const commitTag = () => {
+      const value = tag.trim();
+      if (value === (entry.tag ?? '')) {
+        return;
+      }
+      if (!isValidTag(value)) {
+        setError(
+          trans.__('A tag may only contain letters, digits, "_" and "-".')
+        );
+        return;
+      }
+      setError(null);
+      const next: IRepositoryEntry = { url: entry.url, enabled: entry.enabled };
+      if (value) {
+        next.tag = value;
+      }
+      props.onChange(next);
+    };
+
+    const onKeyDown =
+      (commit: () => void, revert: () => void) =>
+      (event: React.KeyboardEvent<HTMLInputElement>) => {
+        if (event.key === 'Enter') {
+          event.preventDefault();
+          commit();
+        } else if (event.key === 'Escape') {
+          revert();
+          setError(null);
+        }
+      };
+    return { url, setUrl, tag, setTag, error, commitUrl, commitTag, onKeyDown };
+  }
+
   /**
    * End a message with a full stop, so that another sentence can follow.
    */

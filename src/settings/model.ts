@@ -24,7 +24,7 @@ import {
   describeRequestError,
   IRepository,
   IRepositoryPolicy,
-  IServerSettings,
+  IServerInfo,
   putRepositories
 } from '../api';
 import {
@@ -66,10 +66,10 @@ export class RepositorySettingsModel extends VDomModel {
    *
    * Setting it takes the policy and the list in use from it.
    */
-  get serverInfo(): IServerSettings | null {
+  get serverInfo(): IServerInfo | null {
     return this._serverInfo;
   }
-  set serverInfo(info: IServerSettings | null) {
+  set serverInfo(info: IServerInfo | null) {
     if (info === this._serverInfo) {
       return;
     }
@@ -273,7 +273,7 @@ export class RepositorySettingsModel extends VDomModel {
   private _failed = new Signal<this, string>(this);
   private _inUse: ReadonlyArray<string> = [];
   private _refused: string | null = null;
-  private _serverInfo: IServerSettings | null = null;
+  private _serverInfo: IServerInfo | null = null;
   private _trans: TranslationBundle;
   private _wanted: string[] | null = null;
 }

@@ -1,54 +1,18 @@
 // Copyright (c) jupyterlab-apk contributors.
 // Distributed under the terms of the Modified BSD License.
 
-import type { ISessionContext } from '@jupyterlab/apputils';
+import { ServerConnection } from '@jupyterlab/services';
 
-import type { IDecision } from '../../src/api';
+import type { IDecision, IJob } from '../../src/api';
 import {
   INVALIDATE_IMPORT_CACHES,
   IInstallOutcome,
   IPipRouter,
-  IRunCellOptions,
   PipCellExecutor
 } from '../../src/pip/executor';
+import * as parse from '../../src/pip/parse';
 import { pythonString } from '../../src/pip/rewrite';
-
-/**
- * A kernel connection that records the code of each execute request.
- */
-function fakeSession(language = 'python') {
-  const sent: string[] = [];
-  const kernel = {
-    name: 'python3',
-    spec: Promise.resolve({ language }),
-    requestExecute: (content: { code: string; silent?: boolean }) => {
-      sent.push(content.silent ? `[silent] ${content.code}` : content.code);
-      return { done: Promise.resolve() };
-    }
-  };
-  const sessionContext = { session: { kernel } } as unknown as ISessionContext;
-  return { sessionContext, sent };
-}
-
-function cell(source: string) {
-  const prompts: string[] = [];
-  return {
-    model: { type: 'code', sharedModel: { getSource: () => source } },
-    setPrompt: (value: string) => prompts.push(value),
-    prompts
-  };
-}
-
-/**
- * The core runCell, as far as we rely on it: reads the source and sends it
- * synchronously through the session's kernel.
- */
-const coreRunCell = jest.fn(async (options: IRunCellOptions) => {
-  options.sessionContext!.session!.kernel!.requestExecute({
-    code: options.cell.model.sharedModel.getSource()
-  } as any);
-  return true;
-});
+import { cell, coreRunCell, fakeSession } from './fakes';
 
 class FakeRouter implements IPipRouter {
   decisions: Record<string, IDecision> = {
@@ -68,24 +32,54 @@ class FakeRouter implements IPipRouter {
     }
   };
   resolveCalls: string[][] = [];
+  /**
+   * The `install` flag of each resolve call.
+   */
+  installFlags: boolean[] = [];
+  /**
+   * The packages of each install job queued.
+   */
   installCalls: string[][] = [];
+  /**
+   * The packages of each install job cancelled.
+   */
+  cancelled: string[][] = [];
   resolveGate: Promise<void> = Promise.resolve();
   resolveError: Error | null = null;
   outcome: IInstallOutcome = { ok: true, seconds: 1.25 };
-  installSignal: AbortSignal | null = null;
 
-  async resolve(requirements: string[], kernel: string, signal: AbortSignal) {
+  async resolve(
+    requirements: string[],
+    kernel: string,
+    install: boolean,
+    signal: AbortSignal
+  ) {
     this.resolveCalls.push(requirements);
+    this.installFlags.push(install);
     await this.resolveGate;
     if (this.resolveError) {
       throw this.resolveError;
     }
-    return requirements.map(r => this.decisions[r]);
+    const decisions = requirements.map(r => this.decisions[r]);
+    const packages = decisions
+      .filter(decision => decision.route === 'apk')
+      .map(decision => decision.package!);
+    if (!install) {
+      return { decisions };
+    }
+    if (!packages.length) {
+      return { decisions, job: null };
+    }
+    this.installCalls.push(packages);
+    const job = { id: String(this.installCalls.length), packages };
+    return { decisions, job: job as unknown as IJob };
   }
 
-  async install(packages: string[], signal: AbortSignal) {
-    this.installCalls.push(packages);
-    this.installSignal = signal;
+  async waitFor(job: IJob, signal: AbortSignal) {
+    if (signal.aborted) {
+      this.cancelled.push(job.packages);
+      return { ok: false, error: 'cancelled', seconds: 0 };
+    }
     return this.outcome;
   }
 }
@@ -125,6 +119,8 @@ describe('PipCellExecutor', () => {
     });
     expect(ok).toBe(true);
     expect(router.resolveCalls).toEqual([['numpy', 'torch']]);
+    // One request resolves and queues the install.
+    expect(router.installFlags).toEqual([true]);
     expect(router.installCalls).toEqual([['py3-numpy']]);
     // First, silently, the import caches are dropped: the apk files are new to the kernel.
     expect(sent).toHaveLength(2);
@@ -137,6 +133,18 @@ describe('PipCellExecutor', () => {
     );
     expect(rest.join('\n')).toMatch(/^%pip install\s+torch$/);
     expect(sent[0]).not.toMatch(/install[^\n]*numpy/);
+  });
+
+  it('parses a routed cell once', async () => {
+    const parseCell = jest.spyOn(parse, 'parseCell');
+    try {
+      const { run } = setup();
+      const { sessionContext } = fakeSession();
+      await run({ cell: cell('%pip install numpy torch'), sessionContext });
+      expect(parseCell).toHaveBeenCalledTimes(1);
+    } finally {
+      parseCell.mockRestore();
+    }
   });
 
   it('keeps later cells of the session behind a held one', async () => {
@@ -188,15 +196,56 @@ describe('PipCellExecutor', () => {
     expect(sent[0]).toContain(pythonString(message).slice(1, -1));
   });
 
+  it('sends everything to pip, saying why, for a user who may not install', async () => {
+    const { router, run } = setup();
+    const response = new Response(
+      JSON.stringify({
+        message: 'User bob is not authorized to write on resource: apk.'
+      }),
+      { status: 403 }
+    );
+    router.resolveError = await ServerConnection.ResponseError.create(response);
+    const { sessionContext, sent } = fakeSession();
+    await run({ cell: cell('%pip install numpy'), sessionContext });
+    expect(router.installCalls).toEqual([]);
+    expect(sent[0]).toMatch(/%pip install numpy/);
+    expect(sent[0]).toContain(
+      'you may not install system packages on this server (User bob is not authorized'
+    );
+  });
+
   it('asks before installing when configured, and respects a no', async () => {
     const confirm = jest.fn(async () => false);
     const { router, run } = setup({ confirm });
     const { sessionContext, sent } = fakeSession();
     await run({ cell: cell('%pip install numpy'), sessionContext });
     expect(confirm).toHaveBeenCalledTimes(1);
+    expect(router.installFlags).toEqual([false]);
     expect(router.installCalls).toEqual([]);
     expect(sent[0]).toMatch(/%pip install numpy/);
     expect(sent[0]).toContain('you declined the apk install');
+  });
+
+  it('asks before installing when configured, then queues the install', async () => {
+    const confirm = jest.fn(async () => true);
+    const { router, run } = setup({ confirm });
+    const { sessionContext, sent } = fakeSession();
+    await run({ cell: cell('%pip install numpy'), sessionContext });
+    expect(confirm).toHaveBeenCalledTimes(1);
+    expect(router.installFlags).toEqual([false, true]);
+    expect(router.installCalls).toEqual([['py3-numpy']]);
+    expect(sent[sent.length - 1]).toContain(
+      pythonString('numpy → apk: py3-numpy 2.2.4-r1').slice(1, -1)
+    );
+  });
+
+  it('asks nothing when the setting is off', async () => {
+    const confirm = jest.fn(async () => false);
+    const { router, run } = setup({ confirm, shouldConfirm: () => false });
+    const { sessionContext } = fakeSession();
+    await run({ cell: cell('%pip install numpy'), sessionContext });
+    expect(confirm).not.toHaveBeenCalled();
+    expect(router.installFlags).toEqual([true]);
   });
 
   it.each([
@@ -233,7 +282,9 @@ describe('PipCellExecutor', () => {
     expect(await result).toBe(false);
     expect(sent).toEqual([]);
     expect(held.prompts).toEqual(['*', '']);
-    expect(router.installCalls).toEqual([]);
+    // The request had queued the install: it is cancelled.
+    expect(router.cancelled).toEqual(router.installCalls);
+    expect(router.cancelled).toEqual([['py3-numpy']]);
     // The session is not stuck afterwards.
     await run({ cell: cell('z = 3'), sessionContext });
     expect(sent).toEqual(['z = 3']);

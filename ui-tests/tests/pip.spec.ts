@@ -31,18 +31,18 @@ import type {
 } from '@playwright/test';
 
 import { api, IJob, runJob, TERMINAL } from './apk-api';
+import {
+  apkSitePackages,
+  IPackage,
+  ISettings,
+  KERNEL_PYTHON,
+  openNotebook,
+  removeInstalled,
+  waitForKernel
+} from './kernels';
 
-const REPO = path.resolve(__dirname, '..', '..');
-/**
- * The kernels' interpreter: the server's (kernelspec `python3` runs the server's
- * sys.executable), i.e. the venv `jupyter lab` runs from.
- */
-const KERNEL_PYTHON =
-  process.env.JUPYTERLAB_APK_UI_KERNEL_PYTHON ??
-  (fs.existsSync(path.join(REPO, '.venv', 'bin', 'python'))
-    ? path.join(REPO, '.venv', 'bin', 'python')
-    : 'python3');
 const RESOLVE = /\/jupyterlab-apk\/resolve(\?.*)?$/;
+const JOBS = /\/jupyterlab-apk\/jobs(\?.*)?$/;
 const PANEL = '.jp-ApkPanel';
 const ENTRY = 'li.jp-ApkPanel-entry';
 // apk packages the tests install; removed (through the API) before and after each test.
@@ -52,16 +52,6 @@ const APK_TOUCHED = ['py3-tabulate', 'py3-termcolor'];
 const PIP_TOUCHED = ['pipdemo', 'tabulate', 'termcolor'];
 // Those the tests expect pip to install (and uninstall) there.
 const MUST_BE_ABSENT = ['pipdemo', 'tabulate'];
-
-interface IPackage {
-  name: string;
-  version: string;
-  installed_version: string | null;
-}
-
-interface ISettings {
-  root: string;
-}
 
 interface IExecuteRequest {
   code: string;
@@ -81,26 +71,6 @@ async function newJobs(
   return (await api<IJob[]>(request, 'jobs')).filter(
     job => !before.has(job.id)
   );
-}
-
-/** Remove whichever of `names` apk has installed in the sandbox root. */
-async function removeInstalled(
-  request: APIRequestContext,
-  names: string[]
-): Promise<void> {
-  const installed: string[] = [];
-  for (const name of names) {
-    if (
-      (await api<IPackage>(request, `packages/${name}`)).installed_version !==
-      null
-    ) {
-      installed.push(name);
-    }
-  }
-  if (installed.length > 0) {
-    const job = await runJob(request, 'remove', installed);
-    expect(job.state, job.error ?? '').toBe('done');
-  }
 }
 
 /**
@@ -147,18 +117,23 @@ function pipUninstall(names: string[]): void {
   }
 }
 
-/** Record the POST requests to `…/jupyterlab-apk/resolve` the page makes from now on. */
-function watchResolve(page: Page): Request[] {
+/** Record the POST requests to a path matching `pattern` the page makes from now on. */
+function watchPosts(page: Page, pattern: RegExp): Request[] {
   const seen: Request[] = [];
   page.on('request', request => {
     if (
       request.method() === 'POST' &&
-      RESOLVE.test(new URL(request.url()).pathname)
+      pattern.test(new URL(request.url()).pathname)
     ) {
       seen.push(request);
     }
   });
   return seen;
+}
+
+/** Record the POST requests to `…/jupyterlab-apk/resolve` the page makes from now on. */
+function watchResolve(page: Page): Request[] {
+  return watchPosts(page, RESOLVE);
 }
 
 /**
@@ -200,67 +175,6 @@ function watchExecuteRequests(page: Page): IExecuteRequest[] {
     });
   });
   return sent;
-}
-
-/** A notebook of code cells in the test's directory, opened, its kernel (python3) ready. */
-async function openNotebook(
-  page: IJupyterLabPageFixture,
-  tmpPath: string,
-  name: string,
-  sources: string[]
-) {
-  const notebook = {
-    cells: sources.map(source => ({
-      cell_type: 'code',
-      execution_count: null,
-      metadata: {},
-      outputs: [],
-      source
-    })),
-    metadata: {
-      kernelspec: {
-        display_name: 'Python 3 (ipykernel)',
-        language: 'python',
-        name: 'python3'
-      },
-      language_info: { name: 'python' }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  };
-  const file = `${tmpPath}/${name}`;
-  expect(
-    await page.contents.uploadContent(JSON.stringify(notebook), 'text', file)
-  ).toBe(true);
-  // Opened by command rather than through the file browser, which need not show that folder.
-  await page.evaluate(async file => {
-    const app = (window as any).jupyterapp;
-    await app.commands.execute('docmanager:open', {
-      path: file,
-      factory: 'Notebook'
-    });
-  }, file);
-  await page.waitForFunction(
-    file =>
-      (window as any).jupyterapp.shell.currentWidget?.context?.path === file,
-    file
-  );
-  await waitForKernel(page);
-}
-
-/** Wait until the current widget's kernel is connected and idle. */
-async function waitForKernel(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => {
-      const widget = (window as any).jupyterapp.shell.currentWidget;
-      const kernel = widget?.sessionContext?.session?.kernel;
-      return (
-        kernel?.connectionStatus === 'connected' && kernel?.status === 'idle'
-      );
-    },
-    undefined,
-    { timeout: 60000 }
-  );
 }
 
 /** The text of all outputs of notebook cell `index`, joined. */
@@ -327,18 +241,6 @@ const PIP_OUTPUT = {
     new RegExp(`Successfully uninstalled ${escape(name)}-${escape(version)}`)
 };
 
-/**
- * The directory apk installs the kernel's Python packages into, in the sandbox root.
- */
-function apkSitePackages(root: string): string {
-  const version = execFileSync(
-    KERNEL_PYTHON,
-    ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
-    { encoding: 'utf-8' }
-  ).trim();
-  return path.join(root, 'usr', 'lib', `python${version}`, 'site-packages');
-}
-
 test.describe.serial('%pip install routed to apk', () => {
   let preinstalled: string[] = [];
   let root = '';
@@ -404,6 +306,7 @@ test.describe.serial('%pip install routed to apk', () => {
     const tabulate = await api<IPackage>(request, 'packages/py3-tabulate');
     expect(tabulate.installed_version).toBeNull();
     const resolves = watchResolve(page);
+    const jobPosts = watchPosts(page, JOBS);
     const executed = watchExecuteRequests(page);
 
     await openNotebook(page, tmpPath, 'pip-run-all.ipynb', [
@@ -432,12 +335,15 @@ test.describe.serial('%pip install routed to apk', () => {
     // pip was not asked for tabulate: apk took it off the command line.
     expect(pipPart).not.toMatch(/tabulate/i);
 
-    // One resolve for the two requirements; the kernel got the cell without tabulate.
+    // One request for the two requirements, which queued the install job too; the kernel
+    // got the cell without tabulate.
     expect(resolves).toHaveLength(1);
     expect(resolves[0].postDataJSON()).toMatchObject({
       requirements: ['tabulate', 'pipdemo'],
-      kernel: 'python3'
+      kernel: 'python3',
+      install: true
     });
+    expect(jobPosts).toHaveLength(0);
     const pipCell = executed.find(message => message.code.includes('pipdemo'));
     expect(pipCell?.code).toMatch(/^print\(".*"\)\n?%pip install pipdemo$/s);
 

@@ -9,7 +9,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { requestAPI, requestText } from '../api';
+import { requestAPI, requestText } from './request';
 
 /**
  * An apk package the user added since the baseline, or one removed since.

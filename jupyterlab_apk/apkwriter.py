@@ -1,11 +1,13 @@
 """Write and read apk v2 packages and repositories in the real on-disk format.
 
-Used by the tests, by `demo.build` and by the apk test double, so what it writes must be what
-abuild and `apk index` write (see /work/shared/docs/apk-cli.md):
+The one writer of apk files: `jupyter apk-repo` (`repobuild`), `demo.build`, the tests and the
+apk test double use it, so what it writes must be what abuild and `apk index` write:
 
-- `.apk` = [gzip(signature tar segment)] + gzip(control tar segment: `.PKGINFO`, no end blocks)
-  + gzip(data tar with end blocks). The package signature (`.SIGN.RSA.<keyname>`, SHA-1) covers
-  the raw control member; `.PKGINFO`'s `datahash` (sha256 of the raw data member) covers the rest.
+- `.apk` = [gzip(signature tar segment)] + gzip(control tar segment: `.PKGINFO`, then install
+  scripts, no end blocks) + gzip(data tar with end blocks). The package signature
+  (`.SIGN.RSA.<keyname>` SHA-1 or `.SIGN.RSA256.<keyname>` SHA-256, as abuild-sign writes it)
+  covers the raw control member; `.PKGINFO`'s `datahash` (sha256 of the raw data member) covers
+  the rest.
 - `APKINDEX.tar.gz` = [gzip(signature segment)] + gzip(tar: DESCRIPTION?, APKINDEX, end blocks);
   the signature covers the raw second member.
 
@@ -74,6 +76,14 @@ class SigningKey:
 
 
 @dataclass(frozen=True)
+class File:
+    """A package file with a mode other than 0644 (plain `bytes` values mean 0644)."""
+
+    content: bytes
+    mode: int = 0o644
+
+
+@dataclass(frozen=True)
 class PackageInfo:
     """What goes into `.PKGINFO`; `origin` "" means the package name, `size` 0 means computed."""
 
@@ -120,19 +130,22 @@ def generate_key(
 ) -> SigningKey:
     """Create a 2048-bit key pair; the public PEM goes to *keys_dir*, the private one (0600)
     to *private_dir*."""
-    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_path = Path(private_dir) / f"{name_prefix}-{secrets.token_hex(4)}.rsa"
-    private_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    pem = private_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-    # Created with 0600 from the start: a chmod afterwards would leave a readable window.
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
-    return _with_public_file(private_key, private_path, keys_dir)
+    return _with_public_file(_new_private_key(private_path), private_path, keys_dir)
+
+
+def generate_key_pair(directory: str | os.PathLike[str], name: str) -> SigningKey:
+    """`<directory>/<name>.rsa` (0600) and `<name>.rsa.pub`, named as abuild-keygen names them.
+
+    Raises FileExistsError rather than replace a key that signed packages already.
+    """
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"a key name must be a plain file name, not {name!r}")
+    private_path = Path(directory) / f"{name}.rsa"
+    public_path = private_path.with_name(f"{private_path.name}.pub")
+    if public_path.exists():
+        raise FileExistsError(f"{public_path} exists already")
+    return _with_public_file(_new_private_key(private_path), private_path, directory)
 
 
 def load_key(keys_dir: str | os.PathLike[str], private_path: str | os.PathLike[str]) -> SigningKey:
@@ -145,17 +158,20 @@ def load_key(keys_dir: str | os.PathLike[str], private_path: str | os.PathLike[s
 
 def build_apk(
     info: PackageInfo,
-    files: Mapping[str, bytes],
+    files: Mapping[str, bytes | File],
     key: SigningKey | None,
     scripts: Mapping[str, bytes] | None = None,
+    *,
+    algorithm: str = "RSA",
 ) -> bytes:
     """A `.apk` holding *files* (relative paths -> content), signed by *key* when given.
 
     *scripts* maps install script names (`.post-install`, … see SCRIPT_NAMES) to their content;
     they follow `.PKGINFO` in the control segment, executable, as abuild writes them.
+    *algorithm* is the signature's: `RSA` (SHA-1) or `RSA256` (SHA-256).
     """
     data = _gzip(_data_tar(files, info.builddate))
-    size = info.size or sum(len(content) for content in files.values())
+    size = info.size or sum(len(_content(value)) for value in files.values())
     pkginfo = _pkginfo_text(info, size, hashlib.sha256(data).hexdigest())
     control_tar = _tar_entry(_tar_info(".PKGINFO", info.builddate), pkginfo.encode())
     for name, content in (scripts or {}).items():
@@ -165,7 +181,7 @@ def build_apk(
         script_info.mode = 0o755
         control_tar += _tar_entry(script_info, content)
     control = _gzip(control_tar)
-    signature = _signature_member(key, "RSA", control) if key else b""
+    signature = _signature_member(key, algorithm, control) if key else b""
     return signature + control + data
 
 
@@ -179,10 +195,21 @@ def index_record(info: PackageInfo, apk_bytes: bytes) -> str:
     built_as = (apk.pkginfo["pkgname"], apk.pkginfo["pkgver"])
     if built_as != (info.name, info.version):
         raise ValueError(f"package is {built_as[0]}-{built_as[1]}, not {info.name}-{info.version}")
+    return apk_index_record(apk, len(apk_bytes))
+
+
+def apk_index_record(apk: ApkContents, apk_size: int, rewrite_arch: str = "") -> str:
+    """The APKINDEX record of the parsed package *apk* whose file has *apk_size* bytes.
+
+    *rewrite_arch*, as `apk index --rewrite-arch` (which abuild passes), replaces `noarch`:
+    apk fetches a package from `<repo>/<A:>/`, so the repository's arch must be there.
+    """
     checksum = base64.b64encode(hashlib.sha1(apk.control).digest()).decode()
     lines = [f"C:Q1{checksum}"]
     for letter, key in _INDEX_FIELDS:
-        value = str(len(apk_bytes)) if key is None else apk.pkginfo.get(key, "")
+        value = str(apk_size) if key is None else apk.pkginfo.get(key, "")
+        if key == "arch" and value == "noarch" and rewrite_arch:
+            value = rewrite_arch
         text = " ".join(value) if isinstance(value, list) else value
         if text:
             lines.append(f"{letter}:{text}")
@@ -223,11 +250,11 @@ def write_repository(
     records = []
     for info, files, *scripts in packages:
         apk = build_apk(info, files, key, *scripts)
-        _write_atomically(target / f"{info.name}-{info.version}.apk", apk)
+        write_atomically(target / f"{info.name}-{info.version}.apk", apk)
         records.append(index_record(info, apk))
     index_path = target / "APKINDEX.tar.gz"
     # Last, and atomically: a reader sees either the old index or one whose packages exist.
-    _write_atomically(index_path, build_index(records, key, algorithm=algorithm))
+    write_atomically(index_path, build_index(records, key, algorithm=algorithm))
     return index_path
 
 
@@ -258,6 +285,26 @@ def read_apk(data: bytes) -> ApkContents:
         if name in SCRIPT_NAMES and content is not None
     }
     return ApkContents(pkginfo, entries, control, bool(signature), scripts)
+
+
+def _new_private_key(private_path: Path) -> rsa.RSAPrivateKey:
+    """A 2048-bit RSA key, written to *private_path* (PEM, 0600; never over an existing file)."""
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    pem = private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    # Created with 0600 from the start: a chmod afterwards would leave a readable window.
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(pem)
+    return private_key
+
+
+def _content(value: bytes | File) -> bytes:
+    return value.content if isinstance(value, File) else value
 
 
 def _with_public_file(
@@ -304,10 +351,13 @@ def _signature_member(key: SigningKey, algorithm: str, signed: bytes) -> bytes:
     return _gzip(_tar_entry(_tar_info(f".SIGN.{algorithm}.{key.key_name}", 0), value))
 
 
-def _data_tar(files: Mapping[str, bytes], mtime: int) -> bytes:
+def _data_tar(files: Mapping[str, bytes | File], mtime: int) -> bytes:
     """The data tar: every parent directory as an entry before its children, every regular
     file with its SHA1 pax header, then the end-of-archive blocks."""
-    paths = {PurePosixPath(name): content for name, content in files.items()}
+    paths = {
+        PurePosixPath(name): value if isinstance(value, File) else File(value)
+        for name, value in files.items()
+    }
     for path in paths:
         if path.is_absolute() or ".." in path.parts or not path.parts:
             raise ValueError(f"package file paths must be relative and inside the root: {path}")
@@ -317,9 +367,11 @@ def _data_tar(files: Mapping[str, bytes], mtime: int) -> bytes:
         if path in directories:
             chunks.append(_tar_entry(_tar_info(str(path), mtime, kind=tarfile.DIRTYPE)))
             continue
+        file = paths[path]
         info = _tar_info(str(path), mtime)
-        info.pax_headers = {_CHECKSUM_PAX: hashlib.sha1(paths[path]).hexdigest()}
-        chunks.append(_tar_entry(info, paths[path]))
+        info.mode = file.mode
+        info.pax_headers = {_CHECKSUM_PAX: hashlib.sha1(file.content).hexdigest()}
+        chunks.append(_tar_entry(info, file.content))
     return b"".join(chunks) + _END_OF_ARCHIVE
 
 
@@ -340,7 +392,7 @@ def _pkginfo_text(info: PackageInfo, size: int, datahash: str) -> str:
         ("datahash", datahash),
     ]
     lines = [f"{key} = {value}" for key, value in fields if value]
-    return "# Generated by demo.apkrepo\n" + "\n".join(lines) + "\n"
+    return "# Generated by jupyterlab_apk\n" + "\n".join(lines) + "\n"
 
 
 def _read_tar(member: bytes, what: str) -> list[tuple[tarfile.TarInfo, bytes | None]]:
@@ -385,7 +437,7 @@ def _entry(info: tarfile.TarInfo, content: bytes | None) -> ApkEntry:
     return ApkEntry(info.name, kind, info.mode, content, checksum)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_bytes(data)
     os.replace(temporary, path)
