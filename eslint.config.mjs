@@ -73,6 +73,7 @@ export default tseslint.config(
         {
           ignoreImports: [
             './catalog/*',
+            './environment/*',
             './jobs/*',
             './settings/*',
             './statedb',

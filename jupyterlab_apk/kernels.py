@@ -95,12 +95,15 @@ def apk_site_packages(apk_root: str, python: str) -> str:
     return os.path.realpath(site)
 
 
-async def probe_kernel(
-    spec_argv: list[str], env: dict[str, str], apk_root: str, timeout: float = PROBE_TIMEOUT
-) -> KernelInfo:
-    """What the interpreter of a Python kernelspec says; failures become a reason, not an error."""
+async def run_interpreter(
+    spec_argv: list[str], env: dict[str, str], script: str, timeout: float = PROBE_TIMEOUT
+) -> tuple[bytes, str | None]:
+    """Run *script* with a Python kernelspec's interpreter, started as jupyter_client would.
+
+    Returns `(stdout, None)`, or `(b"", why it could not)`: failures are a reason, not an error.
+    """
     if not spec_argv:
-        return _failed("the kernelspec has no command")
+        return b"", "the kernelspec has no command"
     interpreter = _interpreter(spec_argv[0])
     options = []
     for argument in spec_argv[1:]:
@@ -112,7 +115,7 @@ async def probe_kernel(
             interpreter,
             *options,
             "-c",
-            SCRIPT,
+            script,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -120,28 +123,45 @@ async def probe_kernel(
             start_new_session=True,  # its own process group, so a wrapper's children die too
         )
     except OSError as error:
-        return _failed(f"cannot run the kernel's interpreter {interpreter}: {error.strerror}")
+        return b"", f"cannot run the kernel's interpreter {interpreter}: {error.strerror}"
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
     except asyncio.TimeoutError:
         with contextlib.suppress(ProcessLookupError):  # it ended just now
             os.killpg(process.pid, signal.SIGKILL)
         await process.wait()
-        return _failed(f"the kernel's interpreter {interpreter} did not answer in {timeout:g} s")
+        return b"", f"the kernel's interpreter {interpreter} did not answer in {timeout:g} s"
     if process.returncode != 0:
         last = (stderr.decode(errors="replace").strip().splitlines() or [""])[-1][:200]
-        return _failed(
+        return b"", (
             f"the kernel's interpreter {interpreter} failed (exit status {process.returncode})"
             + (f": {last}" if last else "")
         )
-    return _read_answer(stdout, interpreter, apk_root)
+    return stdout, None
+
+
+def last_json_line(stdout: bytes):
+    """The answer of a script run by `run_interpreter`: its last line, as JSON (ValueError if
+    none). A sitecustomize or a wrapper may print before it."""
+    lines = stdout.decode(errors="replace").strip().splitlines()
+    if not lines:
+        raise ValueError("no output")
+    return json.loads(lines[-1])
+
+
+async def probe_kernel(
+    spec_argv: list[str], env: dict[str, str], apk_root: str, timeout: float = PROBE_TIMEOUT
+) -> KernelInfo:
+    """What the interpreter of a Python kernelspec says; failures become a reason, not an error."""
+    stdout, failure = await run_interpreter(spec_argv, env, SCRIPT, timeout)
+    if failure:
+        return _failed(failure)
+    return _read_answer(stdout, _interpreter(spec_argv[0]), apk_root)
 
 
 def _read_answer(stdout: bytes, interpreter: str, apk_root: str) -> KernelInfo:
-    # The answer is the last line: a sitecustomize or a wrapper may print before it.
-    lines = stdout.decode(errors="replace").strip().splitlines()
     try:
-        answer = json.loads(lines[-1])
+        answer = last_json_line(stdout)
         python = answer["python"]
         path = answer["path"]
         environment = answer["environment"]
@@ -155,7 +175,7 @@ def _read_answer(stdout: bytes, interpreter: str, apk_root: str) -> KernelInfo:
             and all(isinstance(v, str) for v in environment.values())
             and isinstance(isolated, bool)
         )
-    except (IndexError, ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError):
         valid = False
     if not valid:
         return _failed(f"the kernel's interpreter {interpreter} gave no readable answer")

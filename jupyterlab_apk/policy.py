@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import sys
 from pathlib import Path
 
 from traitlets import Bool, Dict, Float, Integer, List, TraitError, Unicode, default, validate
@@ -49,6 +50,11 @@ def check_repository_url(url: str) -> str:
             f"repository URL {url!r} contains '.' or '..' path segments (or an encoded '/')"
         )
     return url.rstrip("/") or "/"
+
+
+def default_baseline_file() -> str:
+    """Where `jupyter apk baseline` writes and the server reads the image's baseline."""
+    return os.path.join(sys.prefix, "share", "jupyterlab-apk", "baseline.json")
 
 
 def read_repositories_file(root: str) -> list[str]:
@@ -184,6 +190,21 @@ class ApkManager(LoggingConfigurable):
         "(revalidated with ETag/Last-Modified, so usually a 304). 0 disables. Default: 3600.",
     )
 
+    baseline_file = Unicode(
+        config=True,
+        help="The image's baseline, written by `jupyter apk baseline` when the image is built: "
+        "what GET environment compares with. When it does not exist, the server takes one at its "
+        "first use and keeps it in cache_dir. Default: <sys.prefix>/share/jupyterlab-apk/"
+        "baseline.json.",
+    )
+
+    image = Unicode(
+        "jupyterlab-apk",
+        config=True,
+        help="The image this server runs in: the FROM of exported Dockerfiles (the request may "
+        "name another). Default: 'jupyterlab-apk'.",
+    )
+
     max_index_bytes = Integer(
         MAX_INDEX_BYTES,
         min=1024,
@@ -219,6 +240,10 @@ class ApkManager(LoggingConfigurable):
             return arch
         machine = platform.machine()
         return _APK_ARCH.get(machine.lower(), machine)
+
+    @default("baseline_file")
+    def _default_baseline_file(self) -> str:
+        return default_baseline_file()
 
     @default("cache_dir")
     def _default_cache_dir(self) -> str:

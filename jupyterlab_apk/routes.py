@@ -7,6 +7,7 @@ Every verb is authenticated and goes through jupyter_server's authorizer with th
 from __future__ import annotations
 
 import json
+import re
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
@@ -14,13 +15,14 @@ from jupyter_server.utils import ensure_async, url_path_join
 from tornado import web
 
 from ._version import __version__
-from jupyter_client.kernelspec import NoSuchKernel
+from jupyter_client.kernelspec import KernelSpec, NoSuchKernel
 
 from .apkcli import RequestError, check_package
 from .catalog import SORTS
 from .installer import Installer, QueueFull
 from .kernels import KernelProbeCache
 from .modules import locate, top_level
+from .snapshots import EnvironmentService
 from .packages import PackageService
 from .policy import PolicyError
 from .resolver import resolve
@@ -90,6 +92,14 @@ class ApkHandler(APIHandler):
     def installer(self) -> Installer:
         return self.settings["jupyterlab_apk_installer"]
 
+    async def kernel_spec(self, name) -> KernelSpec:
+        if not isinstance(name, str) or not name:
+            raise web.HTTPError(400, "kernel must name a kernelspec")
+        try:
+            return await ensure_async(self.kernel_spec_manager.get_kernel_spec(name))
+        except NoSuchKernel as e:
+            raise web.HTTPError(400, f"no kernelspec named {name!r}") from e
+
     def json_body(self) -> dict:
         try:
             body = json.loads(self._body or b"{}")
@@ -103,12 +113,7 @@ class ApkHandler(APIHandler):
 
     async def kernel_info(self, name):
         """What the kernelspec *name*'s interpreter says about itself (probed once)."""
-        if not isinstance(name, str) or not name:
-            raise web.HTTPError(400, "kernel must name a kernelspec")
-        try:
-            spec = await ensure_async(self.kernel_spec_manager.get_kernel_spec(name))
-        except NoSuchKernel as e:
-            raise web.HTTPError(400, f"no kernelspec named {name!r}") from e
+        spec = await self.kernel_spec(name)
         probes: KernelProbeCache = self.settings["jupyterlab_apk_kernel_probes"]
         return await probes.get(name, spec)
 
@@ -345,11 +350,63 @@ class JobHandler(ApkHandler):
         self.write_json(job.to_json(log_offset=len(job.log)))
 
 
+class EnvironmentHandler(ApkHandler):
+    @property
+    def environment(self) -> EnvironmentService:
+        return self.settings["jupyterlab_apk_environment"]
+
+    def kernel_name(self) -> str:
+        return self.get_query_argument("kernel", "") or self.kernel_manager.default_kernel_name
+
+    @web.authenticated
+    @authorized
+    async def get(self):
+        """What changed since the image: ?kernel= (default: the default kernel) for pip's side.
+
+        Returns {"baseline": {"source", "created"}, "kernel", "added", "removed", "upgraded",
+        "pip", "pip_error"}.
+        """
+        name = self.kernel_name()
+        spec = await self.kernel_spec(name)
+        self.write_json(await self.environment.changes(name, spec))
+
+
+# A container image reference, as `docker pull` takes it: nothing that could end a Dockerfile line.
+_IMAGE_RE = re.compile(r"[a-z0-9][a-z0-9._/:@+-]{0,255}", re.IGNORECASE)
+EXPORT_FORMATS = ("dockerfile", "apko", "apk", "requirements")
+
+
+class EnvironmentExportHandler(EnvironmentHandler):
+    @web.authenticated
+    @authorized
+    async def get(self):
+        """The changes as a file: ?format=dockerfile|apko|apk|requirements&kernel=&pin=true
+        &image= (the Dockerfile's FROM; default: this server's image). Answers text with its
+        file name in Content-Disposition."""
+        fmt = self.get_query_argument("format", "")
+        if fmt not in EXPORT_FORMATS:
+            raise web.HTTPError(400, f"format must be one of {', '.join(EXPORT_FORMATS)}")
+        image = self.get_query_argument("image", "") or self.environment.manager.image
+        if not _IMAGE_RE.fullmatch(image):
+            raise web.HTTPError(400, f"{image[:80]!r} is not an image reference")
+        pin = self.bool_argument("pin")
+        name = self.kernel_name()
+        spec = await self.kernel_spec(name)
+        filename, text = await self.environment.export(
+            fmt, name, spec, pin=pin is not False, image=image
+        )
+        self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
+        self.finish(text, set_content_type="text/plain; charset=utf-8")
+
+
 def setup_routes(web_app, service: PackageService, installer: Installer) -> None:
     """Register the handlers under the server's base URL."""
     web_app.settings["jupyterlab_apk_service"] = service
     web_app.settings["jupyterlab_apk_installer"] = installer
     web_app.settings["jupyterlab_apk_kernel_probes"] = KernelProbeCache(service.manager.root)
+    web_app.settings["jupyterlab_apk_environment"] = EnvironmentService(
+        service.manager, service.installed_versions
+    )
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)
     web_app.add_handlers(
         ".*$",
@@ -365,6 +422,8 @@ def setup_routes(web_app, service: PackageService, installer: Installer) -> None
                 (r"modules/(?P<name>[^/]+)", ModuleHandler),
                 ("jobs", JobsHandler),
                 (r"jobs/(?P<job_id>[0-9a-f]{16})", JobHandler),
+                ("environment", EnvironmentHandler),
+                ("environment/export", EnvironmentExportHandler),
             )
         ],
     )

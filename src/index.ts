@@ -28,6 +28,7 @@ import { CatalogPanel } from './catalog/panel';
 import { JobsModel } from './jobs/model';
 import { JobNotifier } from './jobs/notifications';
 import { JobsStatus } from './jobs/statusbar';
+import { addEnvironmentSection } from './environment/section';
 import { importOfferPlugin } from './modules/plugin';
 import { consoleExecutorPlugin, notebookExecutorPlugin } from './pip/plugins';
 import { setUpSettings } from './settings/plugin';
@@ -74,6 +75,9 @@ const catalogPlugin: JupyterFrontEndPlugin<void> = {
     const model = new CatalogModel({ serverSettings, translator });
     const onAction = jobs ? jobActionHandler(commands) : null;
     const panel = new CatalogPanel({ model, translator, jobs, onAction });
+    if (jobs) {
+      addEnvironmentSection(panel, jobs, serverSettings, translator, trans);
+    }
     restorer?.add(panel, 'jupyterlab-apk-catalog');
     if (state) {
       rememberSectionSizes(panel, state);

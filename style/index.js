@@ -1,2 +1,3 @@
 import './base.css';
 import './settings.css';
+import './environment.css';

@@ -12,35 +12,7 @@ import {
   refreshRepositories,
   requestAPI
 } from '../src/api';
-import { responseError } from './utils';
-
-/**
- * Server settings whose fetch records requests and answers with `reply`.
- */
-function fakeServer(reply: (request: Request) => Promise<Response>): {
-  settings: ServerConnection.ISettings;
-  requests: Request[];
-} {
-  const requests: Request[] = [];
-  const settings = ServerConnection.makeSettings({
-    baseUrl: 'http://localhost:8888/lab-base/',
-    fetch: (input: RequestInfo | URL) => {
-      const request = input as Request;
-      requests.push(request);
-      return reply(request);
-    }
-  });
-  return { settings, requests };
-}
-
-function json(body: unknown, status = 200): Promise<Response> {
-  return Promise.resolve(
-    new Response(JSON.stringify(body), {
-      status,
-      headers: { 'Content-Type': 'application/json' }
-    })
-  );
-}
+import { fakeServer, json, responseError } from './utils';
 
 describe('packagesEndpoint', () => {
   it('has no query string without parameters', () => {

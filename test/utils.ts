@@ -507,3 +507,31 @@ export class FakeJobServer {
   private _next = 1;
   private _waiters = new Map<string, (() => void)[]>();
 }
+
+/**
+ * Server settings whose fetch records requests and answers with `reply`.
+ */
+export function fakeServer(reply: (request: Request) => Promise<Response>): {
+  settings: ServerConnection.ISettings;
+  requests: Request[];
+} {
+  const requests: Request[] = [];
+  const settings = ServerConnection.makeSettings({
+    baseUrl: 'http://localhost:8888/lab-base/',
+    fetch: (input: RequestInfo | URL) => {
+      const request = input as Request;
+      requests.push(request);
+      return reply(request);
+    }
+  });
+  return { settings, requests };
+}
+
+export function json(body: unknown, status = 200): Promise<Response> {
+  return Promise.resolve(
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { 'Content-Type': 'application/json' }
+    })
+  );
+}

@@ -20,6 +20,8 @@ them to serve a generated 25,000-package catalog instead).
 import importlib.util
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -63,6 +65,15 @@ for old in (HERE / ".apk-cache").glob("[0-9]*"):
         shutil.rmtree(old, ignore_errors=True)
 cache_dir.mkdir(parents=True)
 c.ApkManager.cache_dir = str(cache_dir)
+
+# The image's baseline, taken as the image's last build step takes it: the sandbox as the tests
+# find it now (tests/environment.spec.ts checks what is listed as changed since).
+c.ApkManager.baseline_file = str(cache_dir / "image-baseline.json")
+subprocess.run(
+    [sys.executable, "-m", "jupyterlab_apk.cli", "baseline", "--root", c.ApkManager.root,
+     "--kernel", "python3", "--output", c.ApkManager.baseline_file],
+    check=True, cwd=HERE.parent, stdout=subprocess.DEVNULL,
+)  # fmt: skip
 
 # pip in the kernels (tests/pip.spec.ts): never the network. A local directory holds the tiny
 # `pipdemo` wheel, which no apk provides (python -m demo.pip_wheels), and .demo/wheels the

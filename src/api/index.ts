@@ -6,6 +6,7 @@
  * all going through `requestAPI`.
  */
 
+export * from './environment';
 export * from './jobs';
 export * from './packages';
 export * from './repositories';

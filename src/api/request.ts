@@ -33,38 +33,66 @@ export async function requestAPI<T>(
   init: RequestInit = {},
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<T> {
-  const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint);
-  // makeRequest already wraps fetch failures (including aborts) in NetworkError.
-  const response = await ServerConnection.makeRequest(url, init, settings);
-
-  const text = await response.text();
-  let data: { message?: unknown; traceback?: unknown } | undefined;
-  if (text.length > 0) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      // A non-JSON body is expected for proxies' and tornado's default error pages.
-      if (response.ok) {
-        throw new ServerConnection.ResponseError(
-          response,
-          `Invalid JSON in the reply to ${endPoint}`
-        );
-      }
-    }
-  }
-
-  if (!response.ok) {
-    const message =
-      data && typeof data.message === 'string' && data.message
-        ? data.message
-        : `${response.status} ${response.statusText}`.trim();
+  const { response, text, data } = await Private.request(
+    endPoint,
+    init,
+    settings
+  );
+  if (text.length > 0 && data === undefined) {
     throw new ServerConnection.ResponseError(
       response,
-      message,
-      data && typeof data.traceback === 'string' ? data.traceback : ''
+      `Invalid JSON in the reply to ${endPoint}`
     );
   }
   return data as T;
+}
+
+/**
+ * Call the server and return the reply's text and headers (for the routes that
+ * answer with a file rather than JSON); errors as `requestAPI` throws them.
+ */
+export async function requestText(
+  endPoint: string,
+  init: RequestInit = {},
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<{ text: string; headers: Headers }> {
+  const { response, text } = await Private.request(endPoint, init, settings);
+  return { text, headers: response.headers };
+}
+
+namespace Private {
+  /**
+   * The reply's text and, if it is JSON, its value; a ResponseError carrying
+   * the server's message for any non-2xx reply.
+   */
+  export async function request(
+    endPoint: string,
+    init: RequestInit,
+    settings: ServerConnection.ISettings
+  ): Promise<{ response: Response; text: string; data: unknown }> {
+    const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint);
+    // makeRequest already wraps fetch failures (including aborts) in NetworkError.
+    const response = await ServerConnection.makeRequest(url, init, settings);
+    const text = await response.text();
+    let data: { message?: unknown; traceback?: unknown } | undefined;
+    try {
+      data = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON: a file, or a proxy's or tornado's default error page.
+    }
+    if (!response.ok) {
+      const message =
+        data && typeof data.message === 'string' && data.message
+          ? data.message
+          : `${response.status} ${response.statusText}`.trim();
+      throw new ServerConnection.ResponseError(
+        response,
+        message,
+        data && typeof data.traceback === 'string' ? data.traceback : ''
+      );
+    }
+    return { response, text, data };
+  }
 }
 
 /**

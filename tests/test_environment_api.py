@@ -1,0 +1,182 @@
+"""GET environment and its exports on a real Jupyter server, after real apk runs (the test double
+and each real apk binary), with the real python3 kernelspec asked for its pip packages."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from demo.apkrepo import PackageInfo, write_repository
+
+from .conftest import make_root, server_config
+from .test_installer import APK_DOUBLE, ARCH, ROOT_DIR, SITE
+
+pytestmark = pytest.mark.usefixtures("jp_serverapp")
+
+
+@pytest.fixture
+def sandbox(tmp_path, keys):
+    repo = tmp_path / "repo"
+    packages = [
+        (PackageInfo(name=name, version="1.0-r0", arch=ARCH, description=name), {f"{SITE}/{name[4:]}.py": b""})
+        for name in ("py3-hello", "py3-old")
+    ]
+    write_repository(repo, ARCH, packages, keys.key)
+    return repo, make_root(tmp_path / "root")
+
+
+@pytest.fixture
+def pip_site(tmp_path, monkeypatch):
+    """A directory on the kernel's sys.path (the kernelspec inherits the server's environment),
+    where the test installs pip packages as pip lays them out. Asked for by the tests
+    themselves, after the server's fixtures have set up their environment."""
+    site = tmp_path / "pip-site"
+    site.mkdir()
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    return site
+
+
+def pip_install(site, name, version):
+    dist_info = site / f"{name}-{version}.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+
+
+@pytest.fixture
+def apk_command(request):
+    if "real_apk" in request.fixturenames:
+        return [str(request.getfixturevalue("real_apk").path)]
+    return [APK_DOUBLE]
+
+
+@pytest.fixture
+def jp_server_config(sandbox, keys, tmp_path, apk_command):
+    repo, root = sandbox
+    return server_config(
+        tmp_path, keys, [repo], root, apk_command=apk_command,
+        baseline_file=str(tmp_path / "image" / "baseline.json"), image="registry.example/lab:1",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def api(jp_fetch):
+    async def call(*path, method="GET", body=None, **params):
+        response = await jp_fetch(
+            "jupyterlab-apk", *path, method=method, params=params,
+            body=None if body is None else json.dumps(body),
+        )  # fmt: skip
+        return response
+
+    return call
+
+
+async def run_job(api, action, *packages):
+    job = json.loads((await api("jobs", method="POST", body={"action": action, "packages": list(packages)})).body)
+    while job["state"] in ("queued", "running"):
+        job = json.loads((await api("jobs", job["id"], since=str(job["revision"]), wait="10")).body)
+    assert job["state"] == "done", job["log"]
+
+
+async def environment(api, **params):
+    return json.loads((await api("environment", **params)).body)
+
+
+async def check_changes_since_the_first_start(api, pip_site):
+    await run_job(api, "install", "py3-old")
+    first = await environment(api)
+    assert first["baseline"]["source"] == "first-start"
+    assert (first["added"], first["removed"], first["upgraded"], first["pip"]) == ([], [], [], [])
+    assert first["pip_error"] is None
+
+    await run_job(api, "install", "py3-hello")
+    await run_job(api, "remove", "py3-old")
+    pip_install(pip_site, "termcolor", "2.4.0")
+    changed = await environment(api, kernel="python3")
+    assert changed["baseline"] == first["baseline"]
+    assert changed["added"] == [{"name": "py3-hello", "world": "py3-hello", "version": "1.0-r0"}]
+    assert changed["removed"] == [{"name": "py3-old", "world": "py3-old", "version": "1.0-r0"}]
+    assert changed["pip"] == [{"name": "termcolor", "version": "2.4.0", "previous": None}]
+
+    response = await api("environment/export", format="dockerfile")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="Dockerfile"'
+    dockerfile = response.body.decode()
+    assert "ARG BASE_IMAGE=registry.example/lab:1" in dockerfile
+    assert "apk del --no-cache py3-old" in dockerfile
+    assert "apk add --no-cache py3-hello=1.0-r0" in dockerfile
+    assert dockerfile.rstrip().endswith("-m pip install --no-cache-dir termcolor==2.4.0")
+
+
+async def test_changes_since_the_first_start_with_the_double(api, pip_site):
+    await check_changes_since_the_first_start(api, pip_site)
+
+
+async def test_changes_since_the_first_start_with_real_apk(api, pip_site, real_apk):
+    await check_changes_since_the_first_start(api, pip_site)
+
+
+async def test_the_first_start_baseline_is_kept(api, tmp_path):
+    first = await environment(api)
+    kept = json.loads((tmp_path / "cache" / "baseline.json").read_text())
+    assert kept["created"] == first["baseline"]["created"] and kept["source"] == "first-start"
+
+
+async def test_the_images_baseline_wins(api, sandbox, pip_site, tmp_path):
+    _, root = sandbox
+    (root / "etc/apk/world").write_text("py3-old\n")
+    # As the Dockerfile runs it: a process of its own, on the default python3 kernelspec.
+    subprocess.run(
+        [sys.executable, "-m", "jupyterlab_apk.cli", "baseline", "--root", str(root),
+         "--output", str(tmp_path / "image" / "baseline.json")],
+        cwd=ROOT_DIR, check=True, capture_output=True,
+    )  # fmt: skip
+    (root / "etc/apk/world").write_text("")
+    answer = await environment(api)
+    assert answer["baseline"]["source"] == "image"
+    assert [entry["name"] for entry in answer["removed"]] == ["py3-old"]
+
+
+async def test_pip_packages_are_asked_again_only_after_a_change(api, pip_site):
+    await environment(api)
+    pip_install(pip_site, "tabulate", "0.9.0")
+    assert [p["name"] for p in (await environment(api))["pip"]] == ["tabulate"]
+    pip_install(pip_site, "termcolor", "2.4.0")
+    assert [p["name"] for p in (await environment(api))["pip"]] == ["tabulate", "termcolor"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "filename"),
+    [("apko", "apko.yaml"), ("apk", "world"), ("requirements", "requirements.txt")],
+)
+async def test_each_export_names_its_file(api, fmt, filename):
+    response = await api("environment/export", format=fmt)
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"format": "exe"}, "format must be one of"),
+        ({"format": "dockerfile", "image": "x\nRUN id"}, "is not an image reference"),
+        ({"format": "dockerfile", "pin": "maybe"}, "pin must be"),
+        ({"format": "apk", "kernel": "nope"}, "no kernelspec named 'nope'"),
+    ],
+)
+async def test_bad_export_requests(api, params, message):
+    with pytest.raises(HTTPClientError) as error:
+        await api("environment/export", **params)
+    assert error.value.code == 400
+    assert message in json.loads(error.value.response.body)["message"]
+
+
+def test_the_baseline_command_names_a_missing_kernelspec(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "jupyterlab_apk.cli", "baseline", "--root", str(tmp_path),
+         "--kernel", "nope", "--output", str(tmp_path / "b.json")],
+        cwd=ROOT_DIR, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "no kernelspec named 'nope'" in result.stderr
+    assert not (tmp_path / "b.json").exists()

@@ -1,0 +1,108 @@
+// Copyright (c) jupyterlab-apk contributors.
+// Distributed under the terms of the Modified BSD License.
+
+/**
+ * The sidebar's Environment section: two packages installed from the sidebar and one with
+ * `%pip install` are listed as added since the image, and the exported Dockerfile installs
+ * them. The image's baseline is the sandbox as the test server found it at start-up
+ * (jupyter_server_test_config.py runs `jupyter apk baseline`).
+ */
+
+import * as fs from 'fs';
+import { expect, test } from '@jupyterlab/galata';
+import type { APIRequestContext, Locator, Page } from '@playwright/test';
+
+import { api, runJob } from './apk-api';
+
+const TAB = '.lm-TabBar-tab[data-id="jp-apk-panel"]';
+const PANEL = '.jp-ApkPanel';
+const ENTRY = 'li.jp-ApkPanel-entry';
+const SECTION = '.jp-ApkEnvironment-section';
+const FROM_SIDEBAR = ['py3-termcolor', 'py3-wcwidth'];
+const FROM_PIP = 'py3-tabulate';
+
+async function removeIfInstalled(request: APIRequestContext): Promise<void> {
+  const installed: string[] = [];
+  for (const name of [...FROM_SIDEBAR, FROM_PIP]) {
+    const pkg = await api<{ installed_version: string | null }>(
+      request,
+      `packages/${name}`
+    );
+    if (pkg.installed_version !== null) {
+      installed.push(name);
+    }
+  }
+  if (installed.length > 0) {
+    expect((await runJob(request, 'remove', installed)).state).toBe('done');
+  }
+}
+
+async function installFromRow(page: Page, panel: Locator, name: string) {
+  await panel.locator('.jp-ApkPanel-search input').fill(name);
+  await expect(panel.locator(ENTRY)).toHaveCount(1);
+  const row = panel.locator(`${ENTRY}[data-package="${name}"]`);
+  await row.locator('button.jp-ApkPanel-install').click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('.jp-ApkPlan')).toBeVisible({ timeout: 30000 });
+  await dialog.locator('button.jp-mod-accept').click();
+  await expect(row.locator('.jp-ApkPanel-installedBadge')).toBeVisible({
+    timeout: 30000
+  });
+}
+
+test.describe.serial('The Environment section', () => {
+  test.use({ autoGoto: true });
+
+  test.beforeEach(async ({ request }) => {
+    await removeIfInstalled(request);
+  });
+
+  test.afterEach(async ({ request }) => {
+    await removeIfInstalled(request);
+  });
+
+  test('lists what the sidebar and %pip installed since the image, and exports it as a Dockerfile', async ({
+    page
+  }) => {
+    test.setTimeout(180000);
+    await page.notebook.createNew('environment.ipynb');
+    await page.notebook.setCell(0, 'code', '%pip install tabulate');
+    await page.notebook.runCell(0);
+    await expect(
+      page.locator('.jp-OutputArea-output').filter({ hasText: FROM_PIP })
+    ).toBeVisible({ timeout: 60000 });
+
+    await page.locator(TAB).click();
+    const panel = page.locator(PANEL);
+    await expect(panel.locator(ENTRY).first()).toBeVisible({ timeout: 30000 });
+    for (const name of FROM_SIDEBAR) {
+      await installFromRow(page, panel, name);
+    }
+
+    // The section compares again by itself whenever a job ends.
+    const section = panel.locator(SECTION);
+    const added = section.locator(
+      '.jp-ApkEnvironment-group[aria-label="Added (apk)"] li'
+    );
+    await expect(added).toHaveCount(3, { timeout: 30000 });
+    for (const name of [...FROM_SIDEBAR, FROM_PIP]) {
+      await expect(added.filter({ hasText: name })).toHaveCount(1);
+    }
+
+    await section
+      .locator('select[aria-label="Export format"]')
+      .selectOption('dockerfile');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      section.locator('button', { hasText: 'Download' }).click()
+    ]);
+    expect(download.suggestedFilename()).toBe('Dockerfile');
+    const dockerfile = fs.readFileSync((await download.path())!, 'utf-8');
+    const apkAdd = dockerfile
+      .split('\n')
+      .find(line => line.includes('apk add --no-cache'));
+    for (const name of [...FROM_SIDEBAR, FROM_PIP]) {
+      expect(apkAdd).toMatch(new RegExp(`\\b${name}=\\S+-r\\d+`));
+    }
+  });
+});
