@@ -202,8 +202,9 @@ export class CatalogPanel extends SidePanel {
     const accordion = this.content as AccordionPanel;
     if (hasProblem && !this._hadProblem && index >= 0) {
       accordion.expand(index);
-      // Room for the problem's explanation.
-      this.sectionSizes = this.jobsSection ? [6, 2.5, 1.5] : [6, 2.5];
+      // Room for the problem's explanation; sections other plugins added keep theirs.
+      const own = this.jobsSection ? [6, 2.5, 1.5] : [6, 2.5];
+      this.sectionSizes = [...own, ...this.sectionSizes.slice(own.length)];
     } else if (
       !hasProblem &&
       !this._collapsedOnce &&

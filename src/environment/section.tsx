@@ -13,12 +13,11 @@ import {
   PanelWithToolbar,
   ReactWidget,
   refreshIcon,
-  SidePanel,
   ToolbarButton
 } from '@jupyterlab/ui-components';
-import { AccordionLayout } from '@lumino/widgets';
 import * as React from 'react';
 
+import type { CatalogPanel } from '../catalog/panel';
 import { JobsModel } from '../jobs/model';
 import { describeRequestError, ExportFormat, IExport } from '../api';
 import { EnvironmentModel } from './model';
@@ -273,7 +272,7 @@ function ExportControls(props: {
  * Add the section to the sidebar, compared again whenever a job ends.
  */
 export function addEnvironmentSection(
-  panel: SidePanel,
+  panel: CatalogPanel,
   jobs: JobsModel,
   serverSettings: ServerConnection.ISettings,
   translator: ITranslator,
@@ -287,9 +286,8 @@ export function addEnvironmentSection(
   });
   panel.addWidget(new EnvironmentSection({ model, trans }));
   // A fifth of the height for this section, the others keeping their proportions.
-  const layout = panel.content.layout as AccordionLayout;
-  const sizes = layout.relativeSizes().slice(0, -1);
-  layout.setRelativeSizes([...sizes.map(size => size * 0.8), 0.2]);
+  const sizes = panel.sectionSizes.slice(0, -1);
+  panel.sectionSizes = [...sizes.map(size => size * 0.8), 0.2];
   return model;
 }
 
