@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from .policy import PACKAGE_NAME_RE, check_repository_url
 from .versions import is_valid
 
-
 # "(1/2) Installing py3-demo (1.0-r0)", "(1/1) Upgrading py3-demo (1.0-r0 -> 1.1-r0)"
 _STEP_RE = re.compile(
     r"^\((\d+)/(\d+)\) (Installing|Upgrading|Downgrading|Reinstalling|Replacing|Purging) "

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import partial
 from operator import itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 
 class IndexParseError(ValueError):
@@ -272,10 +272,10 @@ def parse_index(text: str) -> list[PackageRecord]:
     for start in range(0, len(blocks), _SLICE):
         matches += map(_CANONICAL.fullmatch, blocks[start : start + _SLICE])
     if None not in matches:  # every record as apk writes it: no Python loop but map's
-        return list(map(_canonical_record, matches))
+        return list(map(_canonical_record, cast("list[re.Match[str]]", matches)))
     records = []
     first_line = 1
-    for block, match in zip(blocks, matches):
+    for block, match in zip(blocks, matches, strict=True):
         record = (
             _canonical_record(match) if match else _careful_record(block.split("\n"), first_line)
         )

@@ -409,10 +409,11 @@ def _read_tar(member: bytes, what: str) -> list[tuple[tarfile.TarInfo, bytes | N
 
 
 def _parse_pkginfo(files: Mapping[str, bytes | None]) -> dict[str, str | list[str]]:
-    if files.get(".PKGINFO") is None:
+    text = files.get(".PKGINFO")
+    if text is None:
         raise ValueError("broken apk: no .PKGINFO in the control member")
     pkginfo: dict[str, str | list[str]] = {key: [] for key in _LIST_KEYS}
-    for line in files[".PKGINFO"].decode().splitlines():
+    for line in text.decode().splitlines():
         if not line or line.startswith("#"):
             continue
         key, sep, value = line.partition(" = ")

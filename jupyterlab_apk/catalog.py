@@ -81,7 +81,8 @@ def broken_reason(installed: InstalledRecord) -> str | None:
 def broken_sentence(installed: InstalledRecord) -> str:
     """What the catalog says of a package in error."""
     return (
-        f"{broken_reason(installed).capitalize()}: apk reports an error in every run until it "
+        f"{(broken_reason(installed) or 'it is in error').capitalize()}: apk reports an error in "
+        "every run until it "
         "is repaired."
     )
 
@@ -97,7 +98,9 @@ def merge_repositories(
     best: dict[str, tuple[PackageRecord, str]] = {}
     for url, records in repositories:
         if not best:
-            first = dict(zip(map(attrgetter("name"), records), zip(records, repeat(url))))
+            first = dict(
+                zip(map(attrgetter("name"), records), zip(records, repeat(url)), strict=True)
+            )
             if len(first) == len(records):  # each name once, as in apk's own indexes: no choice
                 best = first
                 continue
@@ -139,13 +142,14 @@ class Catalog:
                         installed is not None
                         and record.version != installed.version  # the usual case; no parsing
                         and compare(record.version, installed.version) > 0
-                        for record, installed in zip(records, current)
+                        for record, installed in zip(records, current, strict=True)
                     ],
                     map(broken.get, names),
+                    strict=True,
                 ),
             )
         )
-        self._by_name = dict(zip(names, self._entries))
+        self._by_name = dict(zip(names, self._entries, strict=True))
         self._subsets: dict[tuple, list[int]] = {}
 
     def __len__(self) -> int:

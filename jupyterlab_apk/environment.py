@@ -20,7 +20,7 @@ from packaging.version import InvalidVersion, Version
 
 from .apkindex import dependency_name
 
-# A world line is a dependency: a name, optionally `@tag`, then optionally an operator and a version.
+# A world line is a dependency: a name, optionally `@tag`, then an operator and a version.
 _WORLD_TAG = re.compile(r"@[^<>=~]*")
 _PEP_508_NAME = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE)
 
@@ -110,7 +110,7 @@ def pip_snapshot(distributions: list[dict]) -> dict[str, str]:
     """`{canonical name: normalised version}` of the kernel's distributions ({"name", "version"}
     each). Names and versions come from the user's environment and end up in recipes, so any
     that PEP 508 / PEP 440 would not read are left out."""
-    snapshot = {}
+    snapshot: dict[str, str] = {}
     for distribution in distributions:
         name, version = distribution["name"], distribution["version"]
         if not _PEP_508_NAME.fullmatch(name):

@@ -315,6 +315,7 @@ class Installer:
                 self._append_log(job, line)  # interleaved, for display only
                 self._changed_soon(job)
 
+        assert process.stdout is not None and process.stderr is not None  # both are PIPEs
         readers = [pump(process.stdout, stdout), pump(process.stderr, stderr)]
         if progress:
             readers.append(self._read_progress(job, progress[0]))

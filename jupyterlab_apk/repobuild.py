@@ -186,7 +186,7 @@ def _walk(
         wanted: dict[str, Requirement] = {}
         extras: dict[str, set[str]] = {}
         for requirement in level:
-            name = canonicalize_name(requirement.name)
+            name: str = canonicalize_name(requirement.name)
             extras.setdefault(name, set()).update(requirement.extras)
             specifiers[name] = specifiers.get(name, SpecifierSet()) & requirement.specifier
             combined = Requirement(f"{name}{specifiers[name]}")
@@ -238,7 +238,7 @@ def _from_base(
 def _depends(wheel: Wheel, target: Target, catalog: Catalog | None, walk: _Walk) -> list[str]:
     """The apk dependencies of *wheel*'s requirements: base packages by their names, the rest
     as `py3-<name>`, each with its version bounds."""
-    depends = []
+    depends: list[str] = []
     for requirement in wheel.dependencies(target):
         name = canonicalize_name(requirement.name)
         base = walk.from_base.get(name)

@@ -127,7 +127,8 @@ class RepositoryReader:
         last_good = previous if previous and previous.status in ("ok", "stale") else None
         try:
             fetched = await self._fetch(url, last_good)
-            if fetched.data is None:  # unchanged since the copy in memory
+            if fetched.data is None:  # unchanged since the copy in memory (only sent with one)
+                assert last_good is not None
                 return replace(last_good, status="ok", message=None, refreshed=_now())
             state = await asyncio.to_thread(self._load, url, fetched.data, fetched.validator)
         except RepositoryError as e:
@@ -287,6 +288,7 @@ class RepositoryReader:
     def _store(self, url: str, fetched: _Fetched) -> None:
         """Keep a verified index as the last good copy (atomically, never a torn file)."""
         path = self._cache_path(url)
+        assert fetched.data is not None  # only a fetched index is stored
         meta = {
             "url": url,
             "arch": self.arch,

@@ -130,12 +130,12 @@ def resolve(
     *overrides* maps pip names (normalised here) to the apk an administrator chose for them.
     """
     problem = kernel_problem(kernel)
-    by_name = {canonicalize_name(name): package for name, package in overrides.items()}
+    by_name: dict[str, str] = {canonicalize_name(n): package for n, package in overrides.items()}
     decisions = []
     for text in requirements:
         try:
-            if problem is not None:
-                raise _ToPip(problem)
+            if problem is not None or kernel is None:
+                raise _ToPip(problem or "nothing is known about the kernel")
             decisions.append(_decide(text, catalog, kernel, by_name))
         except _ToPip as why:
             decisions.append(Decision(text, "pip", None, None, f"{_shown(text)} → pip: {why}"))

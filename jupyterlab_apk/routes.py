@@ -9,23 +9,22 @@ from __future__ import annotations
 import json
 import re
 
+from jupyter_client.kernelspec import KernelSpec, NoSuchKernel
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import ensure_async, url_path_join
 from tornado import web
 
 from ._version import __version__
-from jupyter_client.kernelspec import KernelSpec, NoSuchKernel
-
 from .apkcli import RequestError, check_package
 from .catalog import SORTS
 from .installer import Installer, QueueFull
 from .kernels import KernelProbeCache
 from .modules import locate, top_level
-from .snapshots import EnvironmentService
 from .packages import PackageService
 from .policy import PolicyError
 from .resolver import resolve
+from .snapshots import EnvironmentService
 
 AUTH_RESOURCE = "apk"
 NAMESPACE = "jupyterlab-apk"

@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
@@ -184,7 +185,8 @@ def _check(signature: _Signature, signed: bytes | memoryview,
     if key is None:
         return f"signed by unknown key '{name}'"
     try:
-        key.verify(signature.value, signed, padding.PKCS1v15(), digest())
+        # cryptography reads any buffer; its stubs only name bytes.
+        key.verify(signature.value, cast(bytes, signed), padding.PKCS1v15(), digest())
     except InvalidSignature:
         return f"BAD signature (key '{name}')"
     return None

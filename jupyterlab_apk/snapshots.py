@@ -83,7 +83,7 @@ def _mtimes(paths: tuple[str, ...]) -> tuple[int | None, ...]:
 
 
 async def kernel_pip(spec: KernelSpec, apk_root: str) -> PipView:
-    """The kernel environment's pip packages, outside `<apk_root>/usr/lib/python3.X/site-packages`."""
+    """The kernel environment's pip packages, outside apk's `usr/lib/python3.X/site-packages`."""
     if (spec.language or "").lower() != "python":
         return PipView(None, {}, "kernel is not Python")
     stdout, failure = await run_interpreter(list(spec.argv), dict(spec.env), DISTRIBUTIONS_SCRIPT)

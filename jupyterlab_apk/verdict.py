@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from .apkcli import Kept, Problem, explain, parse_kept, parse_summary
 
-
 # Problems apk reports without counting an error: the generic "exit status N" explanation,
 # and the packages `apk del` kept (judged below, on their own).
 _NOT_ERRORS = frozenset({"failed", "still-required"})

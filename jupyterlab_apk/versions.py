@@ -8,6 +8,8 @@ version: apk orders those too (up to the first bad token), and so does `compare`
 
 from __future__ import annotations
 
+from typing import Any
+
 from packaging.version import Version
 
 # Token kinds, in the order the grammar allows them: a token may only be followed by one of an
@@ -98,6 +100,8 @@ def _tokenize(version: str) -> list[tuple[int, str]]:
 
 def _token_cmp(kind: int, a: str, b: str) -> int:
     """Compare two tokens of the same *kind* as apk does."""
+    x: Any  # both ints or both strs: what the branch compares
+    y: Any
     if kind == _SUFFIX:
         x, y = _SUFFIX_RANK[a], _SUFFIX_RANK[b]
     elif kind in (_INITIAL, _SUFFIX_NO, _REVISION) or (

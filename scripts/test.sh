@@ -23,6 +23,10 @@ status=0
 echo; echo "== jlpm lint:check (stylelint, Prettier, ESLint)"
 jlpm lint:check || { echo "lint: jlpm lint:check found problems"; status=1; }
 
+echo; echo "== ruff and mypy (jupyterlab_apk)"
+ruff check jupyterlab_apk || { echo "lint: ruff found problems"; status=1; }
+mypy || { echo "lint: mypy found problems"; status=1; }
+
 echo; echo "== pytest"
 python -m pytest -q -p no:cacheprovider --junitxml="$reports/pytest.xml" || status=1
 
