@@ -27,6 +27,7 @@ def load(server_app) -> PackageService:
         packages_in_error=service.packages_in_error,
         package_sizes=service.package_sizes,
         on_finished=lambda job: service.installed_changed(),
+        allow_remove=manager.allow_remove,
         log=server_app.log,
     )
     setup_routes(server_app.web_app, service, installer)

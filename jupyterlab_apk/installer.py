@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .apkcli import ApkOptions, Plan, build_argv, check_package, parse_plan, parse_progress
+from .policy import PolicyError
 from .verdict import Verdict, judge
 
 TERMINAL = frozenset({"done", "failed", "cancelled", "timed-out"})
@@ -134,6 +135,7 @@ class Installer:
         packages_in_error: Callable[[], dict[str, str]] = dict,
         package_sizes: Callable[[str], tuple[int, int] | None] = lambda name: None,
         on_finished: Callable[[Job], None] = lambda job: None,
+        allow_remove: bool = True,
         log: logging.Logger | None = None,
     ):
         self._options = options
@@ -144,6 +146,7 @@ class Installer:
         self._packages_in_error = packages_in_error
         self._package_sizes = package_sizes
         self._on_finished = on_finished
+        self.allow_remove = allow_remove
         self.log = log or logging.getLogger(__name__)
         self._jobs: dict[str, Job] = {}
         self._queue: asyncio.Queue[Job] = asyncio.Queue()
@@ -165,9 +168,12 @@ class Installer:
         return self._jobs.get(job_id)
 
     def submit(self, action: str, packages: list[str], *, preview: bool, user: str) -> Job:
-        """Validate and queue a job (raises RequestError or QueueFull before anything runs)."""
+        """Validate and queue a job (raises RequestError, PolicyError or QueueFull before anything
+        runs)."""
         if action not in ACTIONS:
             raise ValueError(f"action must be one of {', '.join(ACTIONS)}")
+        if action == "remove" and not self.allow_remove:
+            raise PolicyError("the administrator does not allow removing packages")
         # repair without names: every package in error
         if not isinstance(packages, list) or not packages and action != "repair":
             raise ValueError(f"packages must be a {'' if action == 'repair' else 'non-empty '}list")

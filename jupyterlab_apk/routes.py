@@ -23,7 +23,7 @@ from .kernels import KernelProbeCache
 from .modules import locate, top_level
 from .packages import PackageService
 from .policy import PolicyError
-from .resolver import resolve
+from .routing import PipRouting
 from .snapshots import EnvironmentService
 
 AUTH_RESOURCE = "apk"
@@ -240,24 +240,18 @@ class ResolveHandler(ApkHandler):
                 400, f"requirements must be a list of at most {MAX_REQUIREMENTS} strings"
             )
         overrides = self.user_overrides(body.get("overrides"))
-        manager = self.service.manager
-        # The administrator's choices win over the user's.
-        overrides.update(manager.pip_overrides)
         kernel = await self.kernel_info(body.get("kernel"))
-        catalog = await self.service.catalog()
-        decisions = resolve(requirements, catalog, kernel, overrides)
-        result = {"decisions": [decision.to_json() for decision in decisions]}
-        if body.get("install"):
-            packages = list(dict.fromkeys(d.package for d in decisions if d.route == "apk"))
-            job = None
-            if packages:
-                try:
-                    job = self.installer.submit(
-                        "install", packages, preview=False, user=self.current_user.username
-                    ).to_json()
-                except QueueFull as e:
-                    raise web.HTTPError(429, str(e)) from e
-            result["job"] = job
+        routing: PipRouting = self.settings["jupyterlab_apk_routing"]
+        try:
+            result = await routing.route(
+                requirements,
+                kernel,
+                overrides,
+                install=bool(body.get("install")),
+                user=self.current_user.username,
+            )
+        except QueueFull as e:
+            raise web.HTTPError(429, str(e)) from e
         self.write_json(result)
 
     @staticmethod
@@ -307,8 +301,6 @@ class JobsHandler(ApkHandler):
         queue is full."""
         body = self.json_body()
         action = body.get("action")
-        if action == "remove" and not self.service.manager.allow_remove:
-            raise web.HTTPError(403, "the administrator does not allow removing packages")
         try:
             job = self.installer.submit(
                 action,
@@ -318,6 +310,8 @@ class JobsHandler(ApkHandler):
             )
         except (RequestError, ValueError) as e:
             raise web.HTTPError(400, str(e)) from e
+        except PolicyError as e:
+            raise web.HTTPError(403, str(e)) from e
         except QueueFull as e:
             raise web.HTTPError(429, str(e)) from e
         self.write_json(job.to_json(), status=202)
@@ -403,6 +397,7 @@ def setup_routes(web_app, service: PackageService, installer: Installer) -> None
     web_app.settings["jupyterlab_apk_service"] = service
     web_app.settings["jupyterlab_apk_installer"] = installer
     web_app.settings["jupyterlab_apk_kernel_probes"] = KernelProbeCache(service.manager.root)
+    web_app.settings["jupyterlab_apk_routing"] = PipRouting(service, installer)
     web_app.settings["jupyterlab_apk_environment"] = EnvironmentService(
         service.manager, service.installed_versions
     )

@@ -14,6 +14,7 @@ from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 from jupyterlab_apk.apkcli import ApkOptions, RequestError
 from jupyterlab_apk.apkindex import parse_installed
 from jupyterlab_apk import installer as installer_module
+from jupyterlab_apk.policy import PolicyError
 from jupyterlab_apk.installer import Installer, QueueFull
 
 from .conformance import transcript_path
@@ -71,7 +72,7 @@ def make_installer(tmp_path, repo, root, keys, jp_asyncio_loop):
     made = []
 
     def make(timeout=30.0, max_queued=50, wait=10, repositories=None, history=None,
-             command=(APK_DOUBLE,)):  # fmt: skip
+             command=(APK_DOUBLE,), allow_remove=True):  # fmt: skip
         options = ApkOptions(
             command=command,
             root=str(root),
@@ -87,6 +88,7 @@ def make_installer(tmp_path, repo, root, keys, jp_asyncio_loop):
             installed_versions=lambda: installed_versions(root),
             packages_in_error=lambda: packages_in_error(root),
             package_sizes=lambda name: (1000, 3000),
+            allow_remove=allow_remove,
         )
         made.append(installer)
         return installer
@@ -302,6 +304,18 @@ def test_hostile_requests_are_refused_before_anything_runs(
         installer.submit(action, packages, preview=False, user="a")
     assert installer.jobs() == []
     assert not (tmp_path / "jobs.jsonl").exists()
+
+
+@pytest.mark.parametrize("preview", [False, True])
+async def test_a_removal_the_policy_forbids_is_refused_by_the_installer_itself(
+    make_installer, preview
+):
+    """Every path to a job (POST jobs, a %pip cell, the import offer) meets the same check."""
+    installer = make_installer(allow_remove=False)
+    with pytest.raises(PolicyError, match="does not allow removing"):
+        installer.submit("remove", ["py3-demo"], preview=preview, user="a")
+    assert installer.jobs() == []
+    installer.submit("install", ["py3-demo"], preview=True, user="a")  # the rest is allowed
 
 
 async def test_queue_bound(make_installer, root):

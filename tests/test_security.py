@@ -43,6 +43,8 @@ ROUTES = [
     ("POST", "jobs", INSTALL),
     ("GET", f"jobs/{JOB_ID}", None),
     ("DELETE", f"jobs/{JOB_ID}", None),
+    ("GET", "environment?kernel=python3", None),
+    ("GET", "environment/export?format=apk&kernel=python3", None),
 ]
 STATE_CHANGING = [route for route in ROUTES if route[0] != "GET"]
 
@@ -211,7 +213,7 @@ def test_the_route_table_is_complete(jp_serverapp, jp_base_url):
     import re
 
     routes = registered_routes(jp_serverapp.web_app)
-    assert len(routes) == 9
+    assert len(routes) == 11
     registered = set()
     for pattern, handler in routes:
         for method in own_methods(handler):
@@ -591,7 +593,7 @@ def test_server_starts_without_auth_warnings(tmp_path, sandbox, keys):
                             env=env, timeout=120, cwd=tmp_path)  # fmt: skip
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "ROUTES: 9" in result.stdout  # the extension really loaded, so "no warnings" means it
+    assert "ROUTES: 11" in result.stdout  # the extension really loaded, so "no warnings" means it
     assert "AUTH-WARNING" not in output
     for complaint in ("without @allow_unauthenticated", "authorize request without authentication",
                       "not decorated", "JupyterServerAuthWarning"):  # fmt: skip
