@@ -18,7 +18,6 @@ import { VDomModel } from '@jupyterlab/ui-components';
 import { Debouncer } from '@lumino/polling';
 
 import {
-  describeRequestError,
   getPackage,
   getServerSettings,
   IPackage,
@@ -32,60 +31,20 @@ import {
   refreshRepositories
 } from '../api';
 
-/**
- * Search delay in milliseconds. The server answers a filtered page of the full Alpine catalog
- * in about 10 ms, so every keystroke may search (older requests are aborted); the delay only
- * coalesces keys that arrive within the same few frames.
- */
-const SEARCH_DELAY = 25;
+import { CheckedPackages } from './checked';
+import { PackagePages } from './pages';
+import {
+  CatalogFilter,
+  CatalogSort,
+  MAX_PAGE_SIZE,
+  packageQuery,
+  SEARCH_DELAY
+} from './query';
+import { PackageSelection } from './selected';
+import { ServerState } from './server';
 
-/**
- * The largest page the server returns (`GET packages?limit=`).
- */
-const MAX_PAGE_SIZE = 500;
-
-/**
- * Which packages the catalog lists.
- *
- * `python`: packages built for a Python version; `all`: everything;
- * `installed`: installed packages; `upgradable`: installed packages with a newer version.
- */
-export type CatalogFilter = 'python' | 'all' | 'installed' | 'upgradable';
-
-/**
- * The filters, in the order the view offers them.
- */
-export const CATALOG_FILTERS: ReadonlyArray<CatalogFilter> = [
-  'python',
-  'all',
-  'installed',
-  'upgradable'
-];
-
-/**
- * Whether a value is one of the catalog filters.
- */
-export function isCatalogFilter(value: unknown): value is CatalogFilter {
-  return CATALOG_FILTERS.indexOf(value as CatalogFilter) !== -1;
-}
-
-/**
- * The orders the catalog offers: `relevance` is the server's default (by
- * relevance with a query, by name without).
- */
-export type CatalogSort =
-  'relevance' | 'name' | '-size' | 'size' | '-installed_size';
-
-/**
- * The sort orders, in the order the view offers them.
- */
-export const CATALOG_SORTS: ReadonlyArray<CatalogSort> = [
-  'relevance',
-  'name',
-  '-size',
-  'size',
-  '-installed_size'
-];
+export { CATALOG_FILTERS, CATALOG_SORTS, isCatalogFilter } from './query';
+export type { CatalogFilter, CatalogSort } from './query';
 
 /**
  * The model of the package catalog.
@@ -107,6 +66,14 @@ export class CatalogModel extends VDomModel {
     this.pageSize = options.pageSize ?? 50;
     this._filter = options.filter ?? 'python';
     this._trans = (options.translator ?? nullTranslator).load('jupyterlab_apk');
+    const parts = {
+      isDisposed: () => this.isDisposed,
+      changed: () => this.stateChanged.emit(),
+      trans: this._trans
+    };
+    this._pages = new PackagePages(parts);
+    this._selection = new PackageSelection(parts);
+    this._server = new ServerState(parts);
     this._debouncer = new Debouncer(
       () => this._search(),
       options.searchDelay ?? SEARCH_DELAY
@@ -194,89 +161,90 @@ export class CatalogModel extends VDomModel {
    * The packages loaded so far for the current query, in server order.
    */
   get packages(): ReadonlyArray<IPackage> {
-    return this._packages;
+    return this._pages.packages;
   }
 
   /**
    * How many packages match the current query and filter, over all pages.
    */
   get total(): number {
-    return this._total;
+    return this._pages.total;
   }
 
   /**
    * Whether more pages can be loaded with `loadMore()`.
    */
   get hasMore(): boolean {
-    return this._packages.length < this._total;
+    return this._pages.packages.length < this._pages.total;
   }
 
   /**
    * Whether a search is scheduled or running (the list may not match the query yet).
    */
   get isLoading(): boolean {
-    return this._searchScheduled || this._searching;
+    return this._searchScheduled || this._pages.isSearching;
   }
 
   /**
    * Whether a further page is being loaded.
    */
   get isLoadingMore(): boolean {
-    return this._loadingMore;
+    return this._pages.isLoadingMore;
   }
 
   /**
    * Why the last search or page load failed, or `null`.
    */
   get error(): string | null {
-    return this._error;
+    return this._pages.error;
   }
 
   /**
    * The state of the configured repositories, as last fetched.
    */
   get repositories(): ReadonlyArray<IRepository> {
-    return this._repositories;
+    return this._server.repositories;
   }
 
   /**
    * Why the repositories could not be fetched or refreshed, or `null`.
    */
   get repositoriesError(): string | null {
-    return this._repositoriesError;
+    return this._server.error;
   }
 
   /**
    * Whether the repositories are being fetched or re-read.
    */
   get isRefreshing(): boolean {
-    return this._refreshing > 0;
+    return this._server.isRefreshing;
   }
 
   /**
    * The server's settings reply, or `null` until it has been fetched.
    */
   get serverInfo(): IServerInfo | null {
-    return this._serverInfo;
+    return this._server.info;
   }
 
   /**
    * The name of the selected package, or `null`.
    */
   get selected(): string | null {
-    return this._selected;
+    return this._selection.selected;
   }
 
   /**
    * The selected package as listed, or `null` when it is not (or no longer) in the list.
    */
   get selectedPackage(): IPackage | null {
-    if (this._selected === null) {
+    const selected = this._selection.selected;
+    if (selected === null) {
       return null;
     }
     return (
-      this._details ??
-      this._packages.find(pkg => pkg.name === this._selected) ??
+      this._selection.details ??
+      this._pages.packages.find(pkg => pkg.name === selected) ??
       null
     );
   }
@@ -285,21 +253,21 @@ export class CatalogModel extends VDomModel {
    * The selected package's details, or `null` while they load or when none is selected.
    */
   get details(): IPackageDetails | null {
-    return this._details;
+    return this._selection.details;
   }
 
   /**
    * Why the selected package's details could not be fetched, or `null`.
    */
   get detailsError(): string | null {
-    return this._detailsError;
+    return this._selection.error;
   }
 
   /**
    * Whether the selected package's details are being fetched.
    */
   get isLoadingDetails(): boolean {
-    return this._loadingDetails;
+    return this._selection.isLoading;
   }
 
   /**
@@ -307,7 +275,7 @@ export class CatalogModel extends VDomModel {
    * order they were checked; they stay checked when the list changes.
    */
   get checked(): ReadonlyArray<string> {
-    return this._checked;
+    return this._checked.names;
   }
 
   /**
@@ -315,15 +283,7 @@ export class CatalogModel extends VDomModel {
    * listed since are left out), in the order they were checked.
    */
   get checkedPackages(): ReadonlyArray<IPackage> {
-    const listed = new Map(this._packages.map(pkg => [pkg.name, pkg]));
-    const result: IPackage[] = [];
-    for (const name of this._checked) {
-      const pkg = listed.get(name) ?? this._checkedInfo.get(name);
-      if (pkg) {
-        result.push(pkg);
-      }
-    }
-    return result;
+    return this._checked.packages(this._pages.packages);
   }
 
   /**
@@ -333,32 +293,18 @@ export class CatalogModel extends VDomModel {
    * it is installed even once another search no longer lists it.
    */
   setChecked(name: string, checked: boolean, pkg?: IPackage): void {
-    if (pkg) {
-      this._checkedInfo.set(name, pkg);
+    if (this._checked.set(name, checked, pkg)) {
+      this.stateChanged.emit();
     }
-    const index = this._checked.indexOf(name);
-    if (checked === (index !== -1)) {
-      return;
-    }
-    this._checked = checked
-      ? [...this._checked, name]
-      : this._checked.filter(item => item !== name);
-    if (!checked) {
-      this._checkedInfo.delete(name);
-    }
-    this.stateChanged.emit();
   }
 
   /**
    * Uncheck every package.
    */
   clearChecked(): void {
-    if (this._checked.length === 0) {
-      return;
+    if (this._checked.clear()) {
+      this.stateChanged.emit();
     }
-    this._checked = [];
-    this._checkedInfo.clear();
-    this.stateChanged.emit();
   }
 
   /**
@@ -378,11 +324,11 @@ export class CatalogModel extends VDomModel {
       // The search under way may have been answered before the change.
       return this.search();
     }
-    const generation = this._generation;
-    const detailsGeneration = this._detailsGeneration;
-    const selected = this._selected;
+    const generation = this._pages.generation;
+    const detailsGeneration = this._selection.generation;
+    const selected = this._selection.selected;
     const limit = Math.min(
-      Math.max(this._packages.length, this.pageSize),
+      Math.max(this._pages.packages.length, this.pageSize),
       MAX_PAGE_SIZE
     );
     const [page, details] = await Promise.all([
@@ -396,19 +342,8 @@ export class CatalogModel extends VDomModel {
     if (this.isDisposed) {
       return;
     }
-    if (generation === this._generation) {
-      if (Private.isPackageList(page)) {
-        this._packages = Private.unique(page.packages);
-        this._total = Math.max(page.total, this._packages.length);
-        this._error = null;
-      } else {
-        this._error = describeRequestError(page, this._trans, true);
-      }
-    }
-    if (detailsGeneration === this._detailsGeneration && details !== null) {
-      this._details = details;
-      this._detailsError = null;
-    }
+    this._pages.reloaded(generation, page);
+    this._selection.reloaded(detailsGeneration, details);
     this.stateChanged.emit();
   }
 
@@ -454,55 +389,22 @@ export class CatalogModel extends VDomModel {
    * is already loading. A page that arrives after the query changed is dropped.
    */
   async loadMore(): Promise<void> {
-    if (
-      this.isDisposed ||
-      !this.hasMore ||
-      this._loadingMore ||
-      this.isLoading
-    ) {
+    if (this.isDisposed || !this.hasMore || this.isLoading) {
       return;
     }
-    const generation = this._generation;
-    const signal = this._abort?.signal;
-    this._loadingMore = true;
-    this.stateChanged.emit();
-    let page: IPackageList;
-    try {
-      page = await this.fetchPackages(
-        { ...this._queryParams(), offset: this._packages.length },
-        signal
-      );
-    } catch (reason) {
-      if (generation !== this._generation || this.isDisposed) {
-        return;
-      }
-      this._error = describeRequestError(reason, this._trans, true);
-      this._loadingMore = false;
-      this.stateChanged.emit();
-      return;
-    }
-    if (generation !== this._generation || this.isDisposed) {
-      return;
-    }
-    const known = new Set(this._packages.map(pkg => pkg.name));
-    const fresh = page.packages.filter(pkg => !known.has(pkg.name));
-    this._packages = this._packages.concat(fresh);
-    // An empty page means the catalog shrank since the first page: stop paging.
-    this._total =
-      page.packages.length === 0 ? this._packages.length : page.total;
-    this._error = null;
-    this._loadingMore = false;
-    this.stateChanged.emit();
+    return this._pages.loadMore((offset, signal) =>
+      this.fetchPackages({ ...this._queryParams(), offset }, signal)
+    );
   }
 
   /**
    * Repeat what failed last: the search when nothing is listed, the next page otherwise.
    */
   retry(): Promise<void> {
-    if (this._packages.length === 0) {
+    if (this._pages.packages.length === 0) {
       return this.search();
     }
-    if (this._error !== null) {
+    if (this._pages.error !== null) {
       // loadMore() leaves the error in place until the page arrives.
       return this.loadMore();
     }
@@ -513,32 +415,7 @@ export class CatalogModel extends VDomModel {
    * Select a package and fetch its details, or clear the selection with `null`.
    */
   async select(name: string | null): Promise<void> {
-    if (this.isDisposed || name === this._selected) {
-      return;
-    }
-    const generation = ++this._detailsGeneration;
-    this._selected = name;
-    this._details = null;
-    this._detailsError = null;
-    this._loadingDetails = name !== null;
-    this.stateChanged.emit();
-    if (name === null) {
-      return;
-    }
-    let details: IPackageDetails | null = null;
-    let error: string | null = null;
-    try {
-      details = await this.fetchPackage(name);
-    } catch (reason) {
-      error = describeRequestError(reason, this._trans);
-    }
-    if (generation !== this._detailsGeneration || this.isDisposed) {
-      return;
-    }
-    this._details = details;
-    this._detailsError = error;
-    this._loadingDetails = false;
-    this.stateChanged.emit();
+    return this._selection.select(name, n => this.fetchPackage(n));
   }
 
   /**
@@ -557,7 +434,7 @@ export class CatalogModel extends VDomModel {
    * server, which `refreshCatalog` asks for).
    */
   async reloadRepositories(): Promise<void> {
-    await this._updateRepositories(() => this.fetchRepositories());
+    await this._server.update(() => this.fetchRepositories());
   }
 
   /**
@@ -568,14 +445,14 @@ export class CatalogModel extends VDomModel {
    * @throws The request's error, after recording it in `repositoriesError`.
    */
   async refreshCatalog(): Promise<ReadonlyArray<IRepository>> {
-    const ok = await this._updateRepositories(() => this.postRefresh());
+    const ok = await this._server.update(() => this.postRefresh());
     if (!ok) {
-      throw new Error(this._repositoriesError ?? '');
+      throw new Error(this._server.error ?? '');
     }
     if (this._initialized) {
       await this.search();
     }
-    return this._repositories;
+    return this._server.repositories;
   }
 
   /**
@@ -584,12 +461,7 @@ export class CatalogModel extends VDomModel {
    * @throws The request's error; `serverInfo` is left unchanged.
    */
   async fetchServerInfo(): Promise<IServerInfo> {
-    const info = await this.fetchServerSettings();
-    if (!this.isDisposed) {
-      this._serverInfo = info;
-      this.stateChanged.emit();
-    }
-    return info;
+    return this._server.fetchInfo(() => this.fetchServerSettings());
   }
 
   /**
@@ -599,10 +471,8 @@ export class CatalogModel extends VDomModel {
     if (this.isDisposed) {
       return;
     }
-    this._generation++;
-    this._detailsGeneration++;
-    this._abort?.abort();
-    this._abort = null;
+    this._pages.dispose();
+    this._selection.dispose();
     this._debouncer.dispose();
     super.dispose();
   }
@@ -652,38 +522,7 @@ export class CatalogModel extends VDomModel {
    * The query for the current text and filter, first page.
    */
   private _queryParams(): IPackageQuery {
-    const query: IPackageQuery = { limit: this.pageSize, offset: 0 };
-    const text = this._query.trim();
-    if (text) {
-      query.q = text;
-    }
-    if (this._sort !== 'relevance') {
-      query.sort = this._sort;
-    }
-    switch (this._filter) {
-      case 'python':
-        query.python = true;
-        break;
-      case 'installed':
-        query.installed = true;
-        break;
-      case 'upgradable':
-        query.upgradable = true;
-        break;
-      default:
-        break;
-    }
-    return query;
-  }
-
-  /**
-   * Make every request in flight stale and abort it.
-   */
-  private _invalidate(): void {
-    this._generation++;
-    this._abort?.abort();
-    this._abort = null;
-    this._loadingMore = false;
+    return packageQuery(this._query, this._filter, this._sort, this.pageSize);
   }
 
   /**
@@ -694,7 +533,7 @@ export class CatalogModel extends VDomModel {
       return;
     }
     // The list no longer matches the query: replies to older queries are stale now.
-    this._invalidate();
+    this._pages.invalidate();
     this._searchScheduled = true;
     this._debouncer.invoke().catch(() => {
       // stop() and dispose() reject the pending invocation on purpose.
@@ -708,94 +547,21 @@ export class CatalogModel extends VDomModel {
     if (this.isDisposed) {
       return;
     }
-    this._invalidate();
-    const generation = this._generation;
-    const abort = new AbortController();
-    this._abort = abort;
     this._searchScheduled = false;
-    this._searching = true;
-    this.stateChanged.emit();
-    let page: IPackageList | null = null;
-    let error: string | null = null;
-    try {
-      page = await this.fetchPackages(this._queryParams(), abort.signal);
-    } catch (reason) {
-      error = describeRequestError(reason, this._trans, true);
-    }
-    if (generation !== this._generation || this.isDisposed) {
-      return;
-    }
-    this._packages = page ? Private.unique(page.packages) : [];
-    this._total = page ? Math.max(page.total, this._packages.length) : 0;
-    this._error = error;
-    this._searching = false;
-    this.stateChanged.emit();
+    return this._pages.search(s => this.fetchPackages(this._queryParams(), s));
   }
 
-  /**
-   * Replace the repositories with what `fetch` returns.
-   *
-   * @returns Whether the fetch succeeded.
-   */
-  private async _updateRepositories(
-    fetch: () => Promise<IRepository[]>
-  ): Promise<boolean> {
-    if (this.isDisposed) {
-      return false;
-    }
-    const generation = ++this._repositoriesGeneration;
-    this._refreshing++;
-    this.stateChanged.emit();
-    let ok = true;
-    try {
-      const repositories = await fetch();
-      if (generation === this._repositoriesGeneration) {
-        this._repositories = repositories;
-        this._repositoriesError = null;
-      }
-    } catch (reason) {
-      ok = false;
-      if (generation === this._repositoriesGeneration) {
-        this._repositoriesError = describeRequestError(
-          reason,
-          this._trans,
-          true
-        );
-      }
-    }
-    this._refreshing--;
-    if (!this.isDisposed) {
-      this.stateChanged.emit();
-    }
-    return ok;
-  }
-
-  private _abort: AbortController | null = null;
-  private _checked: ReadonlyArray<string> = [];
-  private _checkedInfo = new Map<string, IPackage>();
+  private _checked = new CheckedPackages();
   private _debouncer: Debouncer<void>;
-  private _details: IPackageDetails | null = null;
-  private _detailsError: string | null = null;
-  private _detailsGeneration = 0;
-  private _error: string | null = null;
   private _filter: CatalogFilter;
   private _sort: CatalogSort = 'relevance';
-  private _generation = 0;
   private _initialization: Promise<void> | null = null;
   private _initialized = false;
-  private _loadingDetails = false;
-  private _loadingMore = false;
-  private _packages: ReadonlyArray<IPackage> = [];
+  private _pages: PackagePages;
   private _query = '';
-  private _refreshing = 0;
-  private _repositories: ReadonlyArray<IRepository> = [];
-  private _repositoriesError: string | null = null;
-  private _repositoriesGeneration = 0;
+  private _server: ServerState;
   private _searchScheduled = false;
-  private _searching = false;
-  private _selected: string | null = null;
-  private _serverInfo: IServerInfo | null = null;
-  private _total = 0;
+  private _selection: PackageSelection;
   private _trans: TranslationBundle;
 }
 
@@ -827,35 +593,5 @@ export namespace CatalogModel {
      * The application language translator, for error messages.
      */
     translator?: ITranslator;
-  }
-}
-
-/**
- * Module-private helpers.
- */
-namespace Private {
-  /**
-   * Whether a value is a `GET packages` reply (and not the error of one).
-   */
-  export function isPackageList(value: unknown): value is IPackageList {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      Array.isArray((value as IPackageList).packages)
-    );
-  }
-
-  /**
-   * Drop repeated names, keeping the first (React keys must be unique).
-   */
-  export function unique(packages: IPackage[]): IPackage[] {
-    const seen = new Set<string>();
-    return packages.filter(pkg => {
-      if (seen.has(pkg.name)) {
-        return false;
-      }
-      seen.add(pkg.name);
-      return true;
-    });
   }
 }

@@ -31,43 +31,25 @@ import {
   submitJob
 } from '../api';
 
-/**
- * How long the server may hold one long-poll, in seconds (it allows 30).
- */
-const POLL_WAIT = 25;
+import {
+  createWatch,
+  JobPoller,
+  POLL_GRACE,
+  POLL_WAIT,
+  RETRY_DELAYS,
+  WATCH_INTERVAL
+} from './poll';
+import {
+  isActiveState,
+  isCleared,
+  isWaitingBehind,
+  JobDisplayState,
+  mergeJob
+} from './state';
+import { JobStore } from './store';
 
-/**
- * How much longer than the server's hold the browser waits for an answer, in
- * milliseconds, before it counts the request as lost (a proxy or a suspended
- * laptop can swallow a request without ever failing it).
- */
-const POLL_GRACE = 15000;
-
-/**
- * How often the list of jobs is fetched again, in milliseconds, to find jobs
- * started elsewhere (another tab, a `%pip` cell of another notebook, the REST
- * API). Jobs already known are followed by their own long-poll.
- */
-const WATCH_INTERVAL = 5000;
-
-/**
- * The pauses between retries after a failed poll, in milliseconds; once they
- * are used up the job is shown as unknown and polling stops.
- */
-const RETRY_DELAYS: ReadonlyArray<number> = [1000, 2000, 4000, 8000];
-
-/**
- * The state a job is shown in: the server's, or `unknown` once the server
- * stopped answering about it.
- */
-export type JobDisplayState = IJob.State | 'unknown';
-
-/**
- * Whether a shown state can still change without the user doing anything.
- */
-export function isActiveState(state: JobDisplayState): boolean {
-  return state === 'queued' || state === 'running';
-}
+export { isActiveState } from './state';
+export type { JobDisplayState } from './state';
 
 /**
  * The model of the install queue.
@@ -89,21 +71,17 @@ export class JobsModel extends VDomModel {
     this.serverSettings =
       options.serverSettings ?? ServerConnection.makeSettings();
     this._trans = (options.translator ?? nullTranslator).load('jupyterlab_apk');
-    this._pollWait = options.pollWait ?? POLL_WAIT;
-    this._pollGrace = options.pollGrace ?? POLL_GRACE;
-    this._retryDelays = options.retryDelays ?? RETRY_DELAYS;
-    const interval = options.watchInterval ?? WATCH_INTERVAL;
-    this._watch =
-      interval > 0
-        ? new Poll({
-            factory: () => this._fetchList(),
-            frequency: { interval, backoff: true, max: 12 * interval },
-            // A hidden browser tab asks nothing; it catches up when shown again.
-            standby: 'when-hidden',
-            auto: false,
-            name: 'jupyterlab-apk:jobs'
-          })
-        : null;
+    this._poller = new JobPoller({
+      host: this._pollHost(),
+      trans: this._trans,
+      pollWait: options.pollWait ?? POLL_WAIT,
+      pollGrace: options.pollGrace ?? POLL_GRACE,
+      retryDelays: options.retryDelays ?? RETRY_DELAYS
+    });
+    this._watch = createWatch(
+      () => this._fetchList(),
+      options.watchInterval ?? WATCH_INTERVAL
+    );
   }
 
   /**
@@ -128,9 +106,11 @@ export class JobsModel extends VDomModel {
    * with `clearFinished()` are left out.
    */
   get jobs(): ReadonlyArray<JobsModel.IEntry> {
-    return this._sorted().filter(
-      entry => !entry.job.preview && !this._isCleared(entry)
-    );
+    return this._entries
+      .sorted()
+      .filter(
+        entry => !entry.job.preview && !isCleared(entry, this._clearedBefore)
+      );
   }
 
   /**
@@ -167,7 +147,7 @@ export class JobsModel extends VDomModel {
    * they finish. The server keeps them all.
    */
   clearFinished(): void {
-    const newest = this._sorted().find(entry => !entry.job.preview);
+    const newest = this._entries.sorted().find(entry => !entry.job.preview);
     if (!newest) {
       return;
     }
@@ -186,26 +166,15 @@ export class JobsModel extends VDomModel {
    */
   isWaiting(id: string): boolean {
     const entry = this._entries.get(id);
-    if (!entry || entry.state !== 'queued') {
-      return false;
-    }
-    for (const other of this._entries.values()) {
-      if (
-        other.id !== id &&
-        (other.state === 'running' ||
-          (other.state === 'queued' && other.job.created < entry.job.created))
-      ) {
-        return true;
-      }
-    }
-    return false;
+    return !!entry && isWaitingBehind(entry, this._entries.values());
   }
 
   /**
    * The queued and running jobs (previews left out), oldest first.
    */
   get activeJobs(): ReadonlyArray<JobsModel.IEntry> {
-    return this._sorted()
+    return this._entries
+      .sorted()
       .filter(entry => !entry.job.preview && isActiveState(entry.state))
       .reverse();
   }
@@ -242,7 +211,7 @@ export class JobsModel extends VDomModel {
    * The newest queued or running job (preview or not) that concerns a package.
    */
   activeJobFor(name: string): JobsModel.IEntry | null {
-    for (const entry of this._sorted()) {
+    for (const entry of this._entries.sorted()) {
       if (isActiveState(entry.state) && entry.job.packages.includes(name)) {
         return entry;
       }
@@ -308,11 +277,7 @@ export class JobsModel extends VDomModel {
     if (!isActiveState(entry.state)) {
       return Promise.resolve(entry);
     }
-    return new Promise((resolve, reject) => {
-      const waiters = this._waiters.get(id) ?? [];
-      waiters.push({ resolve, reject });
-      this._waiters.set(id, waiters);
-    });
+    return this._entries.wait(id);
   }
 
   /**
@@ -370,15 +335,14 @@ export class JobsModel extends VDomModel {
       return;
     }
     // The loop that gave up may not have cleaned up yet: it must not block a new one.
-    this._polls.get(id)?.abort();
-    this._polls.delete(id);
+    this._poller.stop(id);
     this._replace({
       ...entry,
       state: entry.job.state,
       connectionError: null
     });
     if (isActiveState(entry.job.state)) {
-      this._follow(id);
+      this._poller.follow(id);
     }
   }
 
@@ -390,7 +354,7 @@ export class JobsModel extends VDomModel {
    */
   async loadLog(id: string): Promise<void> {
     const entry = this._entries.get(id);
-    if (!entry || entry.logComplete || this._polls.has(id)) {
+    if (!entry || entry.logComplete || this._poller.isFollowing(id)) {
       return;
     }
     const job = await this.fetchJob(id, { logOffset: 0 });
@@ -406,16 +370,8 @@ export class JobsModel extends VDomModel {
     if (this.isDisposed) {
       return;
     }
-    for (const controller of this._polls.values()) {
-      controller.abort();
-    }
-    this._polls.clear();
-    for (const waiters of this._waiters.values()) {
-      for (const waiter of waiters) {
-        waiter.reject(new Error('The jobs model was disposed'));
-      }
-    }
-    this._waiters.clear();
+    this._poller.stopAll();
+    this._entries.rejectAll(new Error('The jobs model was disposed'));
     this._watch?.dispose();
     super.dispose();
     Signal.clearData(this);
@@ -468,17 +424,6 @@ export class JobsModel extends VDomModel {
     }
   }
 
-  /**
-   * Whether a job is hidden by `clearFinished()`.
-   */
-  private _isCleared(entry: JobsModel.IEntry): boolean {
-    return (
-      !isActiveState(entry.state) &&
-      this._clearedBefore !== '' &&
-      entry.job.created <= this._clearedBefore
-    );
-  }
-
   private async _submit(request: IJobRequest): Promise<JobsModel.IEntry> {
     return this.track(await this.postJob(request));
   }
@@ -491,43 +436,13 @@ export class JobsModel extends VDomModel {
    * length received so far to append, `null` when the reply carries no log.
    */
   private _merge(job: IJob, logFrom: number | null): void {
-    const old = this._entries.get(job.id);
-    if (old && job.revision < old.job.revision) {
+    const entry = mergeJob(this._entries.get(job.id), job, logFrom);
+    if (!entry) {
       return;
     }
-    let log = old?.job.log ?? '';
-    let received = old?.logReceived ?? 0;
-    if (logFrom === 0) {
-      log = job.log;
-      received = job.log_length;
-    } else if (logFrom !== null && logFrom === received) {
-      log += job.log;
-      received = job.log_length;
-    }
-    if (
-      old &&
-      job.revision === old.job.revision &&
-      received === old.logReceived &&
-      old.state !== 'unknown'
-    ) {
-      return;
-    }
-    const progress =
-      job.state === 'done' && !job.preview
-        ? 1
-        : Math.max(old?.progress ?? 0, Private.clamp(job.progress));
-    const entry: JobsModel.IEntry = {
-      id: job.id,
-      job: { ...job, log },
-      state: job.state,
-      progress,
-      connectionError: null,
-      logReceived: received,
-      logComplete: received >= job.log_length
-    };
     this._replace(entry);
     if (isActiveState(entry.state)) {
-      this._follow(job.id);
+      this._poller.follow(job.id);
     }
   }
 
@@ -535,12 +450,7 @@ export class JobsModel extends VDomModel {
    * Store an entry and tell everyone.
    */
   private _replace(entry: JobsModel.IEntry): void {
-    const previous = this._entries.get(entry.id) ?? null;
-    if (!previous) {
-      this._order.push(entry.id);
-    }
-    this._entries.set(entry.id, entry);
-    this._sortedCache = null;
+    const previous = this._entries.set(entry);
     // running -> done, running -> unknown, and unknown -> done (found again) all end it.
     const ended =
       previous !== null &&
@@ -553,137 +463,25 @@ export class JobsModel extends VDomModel {
     });
     // A job submitted already finished (or restored finished) ends at once too.
     if (previous === null && !isActiveState(entry.state)) {
-      this._settle(entry);
+      this._entries.settle(entry);
     } else if (ended) {
-      this._settle(entry);
+      this._entries.settle(entry);
     }
     this.stateChanged.emit();
   }
 
   /**
-   * Resolve the callers waiting for a job to end.
+   * What the poller needs of this model: its entries, its fetch hook, and
+   * the steps that take in what the poller finds.
    */
-  private _settle(entry: JobsModel.IEntry): void {
-    const waiters = this._waiters.get(entry.id);
-    if (waiters) {
-      this._waiters.delete(entry.id);
-      for (const waiter of waiters) {
-        waiter.resolve(entry);
-      }
-    }
-  }
-
-  /**
-   * Start the poll loop of a job unless one runs already.
-   */
-  private _follow(id: string): void {
-    if (this._polls.has(id) || this.isDisposed) {
-      return;
-    }
-    const controller = new AbortController();
-    this._polls.set(id, controller);
-    void this._poll(id, controller.signal)
-      .catch(reason => {
-        // A bug here must not leave the job spinning: show it as unknown.
-        console.error(`Following the apk job ${id} failed`, reason);
-        this._setUnknown(id, describeRequestError(reason, this._trans));
-      })
-      .then(() => {
-        if (this._polls.get(id) === controller) {
-          this._polls.delete(id);
-        }
-      });
-  }
-
-  /**
-   * Long-poll a job until it is final, the server is gone or polling is stopped.
-   */
-  private async _poll(id: string, stop: AbortSignal): Promise<void> {
-    let failures = 0;
-    while (!stop.aborted && !this.isDisposed) {
-      const entry = this._entries.get(id);
-      if (!entry || !isActiveState(entry.state)) {
-        return;
-      }
-      const logFrom = entry.logReceived;
-      let job: IJob;
-      try {
-        job = await this._longPoll(
-          id,
-          {
-            logOffset: logFrom,
-            since: entry.job.revision,
-            wait: this._pollWait
-          },
-          stop
-        );
-      } catch (reason) {
-        if (stop.aborted || this.isDisposed) {
-          return;
-        }
-        if (
-          reason instanceof ServerConnection.ResponseError &&
-          reason.response.status === 404
-        ) {
-          this._setUnknown(
-            id,
-            this._trans.__(
-              'The server no longer knows this job (was its history deleted?).'
-            )
-          );
-          return;
-        }
-        if (failures >= this._retryDelays.length) {
-          this._setUnknown(id, describeRequestError(reason, this._trans));
-          return;
-        }
-        await Private.sleep(this._retryDelays[failures], stop);
-        failures++;
-        continue;
-      }
-      failures = 0;
-      if (stop.aborted || this.isDisposed) {
-        return;
-      }
-      this._merge(job, logFrom);
-    }
-  }
-
-  /**
-   * One long-poll, given up after the server's hold plus a grace period.
-   */
-  private async _longPoll(
-    id: string,
-    query: IJobQuery,
-    stop: AbortSignal
-  ): Promise<IJob> {
-    const controller = new AbortController();
-    const abort = () => controller.abort();
-    stop.addEventListener('abort', abort);
-    let timedOut = false;
-    const timer = setTimeout(
-      () => {
-        timedOut = true;
-        controller.abort();
-      },
-      (query.wait ?? 0) * 1000 + this._pollGrace
-    );
-    try {
-      return await this.fetchJob(id, query, controller.signal);
-    } catch (reason) {
-      if (timedOut) {
-        throw new Error(
-          this._trans.__(
-            'The server did not answer within %1 seconds.',
-            Math.round(((query.wait ?? 0) * 1000 + this._pollGrace) / 1000)
-          )
-        );
-      }
-      throw reason;
-    } finally {
-      clearTimeout(timer);
-      stop.removeEventListener('abort', abort);
-    }
+  private _pollHost(): JobPoller.IHost {
+    return {
+      isDisposed: () => this.isDisposed,
+      get: id => this._entries.get(id),
+      fetchJob: (id, query, signal) => this.fetchJob(id, query, signal),
+      merge: (job, logFrom) => this._merge(job, logFrom),
+      setUnknown: (id, reason) => this._setUnknown(id, reason)
+    };
   }
 
   /**
@@ -697,42 +495,14 @@ export class JobsModel extends VDomModel {
     this._replace({ ...entry, state: 'unknown', connectionError: reason });
   }
 
-  /**
-   * All entries, newest first.
-   */
-  private _sorted(): JobsModel.IEntry[] {
-    if (this._sortedCache) {
-      return this._sortedCache;
-    }
-    const entries = this._order.map(id => this._entries.get(id)!);
-    // ISO 8601 times in the same zone sort as strings; ties keep arrival order.
-    this._sortedCache = entries
-      .map((entry, index) => ({ entry, index }))
-      .sort((a, b) =>
-        a.entry.job.created === b.entry.job.created
-          ? b.index - a.index
-          : a.entry.job.created < b.entry.job.created
-            ? 1
-            : -1
-      )
-      .map(item => item.entry);
-    return this._sortedCache;
-  }
-
   private _cleared = new Signal<this, string>(this);
   private _clearedBefore = '';
-  private _entries = new Map<string, JobsModel.IEntry>();
+  private _entries = new JobStore();
   private _jobChanged = new Signal<this, JobsModel.IChange>(this);
-  private _order: string[] = [];
-  private _pollGrace: number;
-  private _polls = new Map<string, AbortController>();
-  private _pollWait: number;
+  private _poller: JobPoller;
   private _restoreError: string | null = null;
   private _restoring = false;
-  private _retryDelays: ReadonlyArray<number>;
-  private _sortedCache: JobsModel.IEntry[] | null = null;
   private _trans: TranslationBundle;
-  private _waiters = new Map<string, Private.IWaiter[]>();
   private _watch: Poll | null;
 }
 
@@ -825,44 +595,5 @@ export namespace JobsModel {
      * The job before the change, or `null` when it was added.
      */
     previous: IEntry | null;
-  }
-}
-
-/**
- * Module-private helpers.
- */
-namespace Private {
-  /**
-   * A caller of `whenEnded`.
-   */
-  export interface IWaiter {
-    resolve: (entry: JobsModel.IEntry) => void;
-    reject: (reason: unknown) => void;
-  }
-
-  /**
-   * A number between 0 and 1 (0 for anything else).
-   */
-  export function clamp(value: number): number {
-    return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;
-  }
-
-  /**
-   * Wait for a number of milliseconds, or until `signal` aborts.
-   */
-  export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise(resolve => {
-      if (signal.aborted) {
-        resolve();
-        return;
-      }
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done);
-    });
   }
 }
