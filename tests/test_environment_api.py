@@ -8,7 +8,7 @@ import sys
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from demo.apkrepo import PackageInfo, write_repository
+from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 
 from .conftest import make_root, server_config
 from .test_installer import APK_DOUBLE, ARCH, ROOT_DIR, SITE
