@@ -1,10 +1,11 @@
 """A TEST DOUBLE of Alpine's `apk` (apk-tools 2.x), for the tests and the demo only.
 
 Never use it in production: it is not apk, installs nothing from Alpine, does no chroot, and
-exists because the real `apk` binary cannot be installed on the development machines. It
-follows /work/shared/docs/apk-cli.md (the observed behaviour of apk-tools 2.12.7) to the letter:
-the same arguments, the same lines on stdout and on stderr (2.12 wording), the same exit codes,
-files, database format and lock.
+exists so that the demo and the fast tests run where no real apk is at hand. It behaves as
+apk-tools 2.12.7 does: the same arguments, the same lines on stdout and on stderr (2.12 wording),
+the same exit codes, files, database format and lock. The conformance table
+(tests/conformance.py) holds it to the real binaries, scenario by scenario, and the recorded
+transcripts in tests/data/transcripts/ show what each real version prints.
 
     python -m demo.apk_double [OPTIONS] APPLET [ARGS]      (or demo/bin/apk-test-double)
 

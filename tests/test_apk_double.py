@@ -1,4 +1,4 @@
-"""The apk test double (demo/apk_double.py) against /work/shared/docs/apk-cli.md.
+"""The apk test double (demo/apk_double.py) against apk-tools 2.12's recorded behaviour.
 
 Every test runs the double as a subprocess (argv, no shell) on a fresh root, against repositories
 built with jupyterlab_apk.apkwriter in the real format, and checks the exact lines and the exit
