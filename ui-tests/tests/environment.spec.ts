@@ -41,7 +41,7 @@ async function installFromRow(page: Page, panel: Locator, name: string) {
   await panel.locator('.jp-ApkPanel-search input').fill(name);
   await expect(panel.locator(ENTRY)).toHaveCount(1);
   const row = panel.locator(`${ENTRY}[data-package="${name}"]`);
-  await row.locator('button.jp-ApkPanel-install').click();
+  await row.locator('.jp-ApkPanel-install').click();
   const dialog = page.locator('.jp-Dialog');
   await expect(dialog.locator('.jp-ApkPlan')).toBeVisible({ timeout: 30000 });
   await dialog.locator('button.jp-mod-accept').click();
