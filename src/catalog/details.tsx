@@ -35,42 +35,7 @@ export function PackageDetails(props: PackageDetails.IProperties): JSX.Element {
   const { name, pkg, details, isLoading, error, onClose, trans } = props;
   const job = props.job ?? null;
   const actions = props.actions ?? null;
-  const backRef = React.useRef<HTMLButtonElement>(null);
-  // Opened from the list by the keyboard: the focus comes along.
-  React.useEffect(() => {
-    backRef.current?.focus();
-  }, [name]);
-  const fields: [string, React.ReactNode][] = [];
-  if (pkg) {
-    fields.push([trans.__('Version'), pkg.version]);
-    fields.push([
-      trans.__('Installed'),
-      pkg.installed_version ?? trans.__('not installed')
-    ]);
-    if (pkg.upgradable) {
-      fields.push([
-        trans.__('Upgrade'),
-        trans.__('%1 is available', pkg.version)
-      ]);
-    }
-    fields.push([
-      trans.__('Python'),
-      pkg.python ?? trans.__('not a Python package')
-    ]);
-    fields.push([trans.__('Download size'), formatBytes(pkg.size)]);
-    fields.push([trans.__('Installed size'), formatBytes(pkg.installed_size)]);
-    fields.push([trans.__('License'), pkg.license]);
-    fields.push([trans.__('Origin'), pkg.origin]);
-    fields.push([trans.__('Repository'), pkg.repository]);
-    if (pkg.url) {
-      fields.push([
-        trans.__('Project'),
-        <a key="url" href={pkg.url} target="_blank" rel="noopener noreferrer">
-          {pkg.url}
-        </a>
-      ]);
-    }
-  }
+  const fields = pkg ? packageFields(pkg, trans) : [];
   return (
     <div
       className={DETAILS_CLASS}
@@ -85,36 +50,14 @@ export function PackageDetails(props: PackageDetails.IProperties): JSX.Element {
         }
       }}
     >
-      <div className={DETAILS_HEADER_CLASS}>
-        <button
-          ref={backRef}
-          className={`${DETAILS_BACK_CLASS} jp-Button jp-mod-minimal`}
-          title={trans.__('Back to the list')}
-          aria-label={trans.__('Back to the list')}
-          onClick={onClose}
-        >
-          <caretLeftIcon.react tag="span" elementPosition="center" />
-        </button>
-        <span className={DETAILS_TITLE_CLASS} title={name}>
-          {name}
-        </span>
-        <span className={DETAILS_ACTIONS_CLASS}>
-          {job ? (
-            <EntryJob entry={job} trans={trans} />
-          ) : (
-            actions &&
-            pkg && (
-              <EntryActions
-                pkg={pkg}
-                allowRemove={actions.allowRemove}
-                onAction={actions.onAction}
-                inRow={false}
-                trans={trans}
-              />
-            )
-          )}
-        </span>
-      </div>
+      <DetailsHeader
+        name={name}
+        pkg={pkg}
+        job={job}
+        actions={actions}
+        onClose={onClose}
+        trans={trans}
+      />
       <div className={DETAILS_BODY_CLASS}>
         {pkg?.broken && (
           <p className={BROKEN_BADGE_CLASS} role="note">
@@ -214,6 +157,125 @@ export namespace PackageDetails {
      */
     trans: TranslationBundle;
   }
+}
+
+/**
+ * The header of the details view: the back button, the package's name and its
+ * actions, or its job while one is queued or running.
+ */
+function DetailsHeader(props: DetailsHeader.IProperties): JSX.Element {
+  const { name, pkg, job, actions, onClose, trans } = props;
+  const backRef = React.useRef<HTMLButtonElement>(null);
+  // Opened from the list by the keyboard: the focus comes along.
+  React.useEffect(() => {
+    backRef.current?.focus();
+  }, [name]);
+  return (
+    <div className={DETAILS_HEADER_CLASS}>
+      <button
+        ref={backRef}
+        className={`${DETAILS_BACK_CLASS} jp-Button jp-mod-minimal`}
+        title={trans.__('Back to the list')}
+        aria-label={trans.__('Back to the list')}
+        onClick={onClose}
+      >
+        <caretLeftIcon.react tag="span" elementPosition="center" />
+      </button>
+      <span className={DETAILS_TITLE_CLASS} title={name}>
+        {name}
+      </span>
+      <span className={DETAILS_ACTIONS_CLASS}>
+        {job ? (
+          <EntryJob entry={job} trans={trans} />
+        ) : (
+          actions &&
+          pkg && (
+            <EntryActions
+              pkg={pkg}
+              allowRemove={actions.allowRemove}
+              onAction={actions.onAction}
+              inRow={false}
+              trans={trans}
+            />
+          )
+        )}
+      </span>
+    </div>
+  );
+}
+
+/**
+ * The namespace for `DetailsHeader` statics.
+ */
+namespace DetailsHeader {
+  /**
+   * The properties of the details header.
+   */
+  export interface IProperties {
+    /**
+     * The selected package's name.
+     */
+    name: string;
+    /**
+     * The package as listed, when known.
+     */
+    pkg: IPackage | null;
+    /**
+     * The queued or running job on the package, or `null`.
+     */
+    job: JobsModel.IEntry | null;
+    /**
+     * The package's job actions, or `null` for none.
+     */
+    actions: PackageDetails.IProperties['actions'];
+    /**
+     * Called to go back to the list.
+     */
+    onClose: () => void;
+    /**
+     * The translation bundle.
+     */
+    trans: TranslationBundle;
+  }
+}
+
+/**
+ * The labelled fields of a package, in the order the details show them.
+ */
+function packageFields(
+  pkg: IPackage,
+  trans: TranslationBundle
+): [string, React.ReactNode][] {
+  const fields: [string, React.ReactNode][] = [];
+  fields.push([trans.__('Version'), pkg.version]);
+  fields.push([
+    trans.__('Installed'),
+    pkg.installed_version ?? trans.__('not installed')
+  ]);
+  if (pkg.upgradable) {
+    fields.push([
+      trans.__('Upgrade'),
+      trans.__('%1 is available', pkg.version)
+    ]);
+  }
+  fields.push([
+    trans.__('Python'),
+    pkg.python ?? trans.__('not a Python package')
+  ]);
+  fields.push([trans.__('Download size'), formatBytes(pkg.size)]);
+  fields.push([trans.__('Installed size'), formatBytes(pkg.installed_size)]);
+  fields.push([trans.__('License'), pkg.license]);
+  fields.push([trans.__('Origin'), pkg.origin]);
+  fields.push([trans.__('Repository'), pkg.repository]);
+  if (pkg.url) {
+    fields.push([
+      trans.__('Project'),
+      <a key="url" href={pkg.url} target="_blank" rel="noopener noreferrer">
+        {pkg.url}
+      </a>
+    ]);
+  }
+  return fields;
 }
 
 /**

@@ -117,11 +117,6 @@ export class PackageList extends ReactWidget {
     const { model } = this;
     const trans = this._trans;
     const packages = model.packages;
-    const showEmpty =
-      model.isInitialized &&
-      !model.isLoading &&
-      model.error === null &&
-      packages.length === 0;
     const selectedPackage = model.selectedPackage;
     const activeId =
       this._active >= 0 && this._active < packages.length
@@ -148,25 +143,7 @@ export class PackageList extends ReactWidget {
           hidden={model.selected !== null}
           onScroll={this._onScroll}
         >
-          {model.isLoading && (
-            <div className={LOADING_CLASS} role="status">
-              {trans.__('Loading packages…')}
-            </div>
-          )}
-          {model.error !== null && (
-            <ErrorMessage
-              message={model.error}
-              onRetry={() => void model.retry()}
-              trans={trans}
-            />
-          )}
-          {showEmpty && (
-            <div className={EMPTY_CLASS} role="status">
-              {model.query
-                ? trans.__('No packages match "%1".', model.query)
-                : trans.__('No packages to show with this filter.')}
-            </div>
-          )}
+          <ListStatus model={model} trans={trans} />
           <ul
             ref={this._listRef}
             className={LIST_CLASS}
@@ -203,21 +180,7 @@ export class PackageList extends ReactWidget {
               />
             ))}
           </ul>
-          {model.hasMore && (
-            <button
-              className={`${MORE_CLASS} jp-mod-styled`}
-              disabled={model.isLoadingMore || model.isLoading}
-              onClick={() => void model.loadMore()}
-            >
-              {model.isLoadingMore
-                ? trans.__('Loading more…')
-                : trans.__(
-                    'Show more (%1 of %2)',
-                    packages.length.toLocaleString(),
-                    model.total.toLocaleString()
-                  )}
-            </button>
-          )}
+          {model.hasMore && <MoreButton model={model} trans={trans} />}
         </div>
         {model.selected !== null && (
           <PackageDetails
@@ -427,4 +390,99 @@ export namespace PackageList {
     action: JobAction,
     packages: ReadonlyArray<string>
   ) => Promise<boolean> | void;
+}
+
+/**
+ * The list's loading, error and empty states, above its rows.
+ */
+function ListStatus(props: ListStatus.IProperties): JSX.Element {
+  const { model, trans } = props;
+  const showEmpty =
+    model.isInitialized &&
+    !model.isLoading &&
+    model.error === null &&
+    model.packages.length === 0;
+  return (
+    <>
+      {model.isLoading && (
+        <div className={LOADING_CLASS} role="status">
+          {trans.__('Loading packages…')}
+        </div>
+      )}
+      {model.error !== null && (
+        <ErrorMessage
+          message={model.error}
+          onRetry={() => void model.retry()}
+          trans={trans}
+        />
+      )}
+      {showEmpty && (
+        <div className={EMPTY_CLASS} role="status">
+          {model.query
+            ? trans.__('No packages match "%1".', model.query)
+            : trans.__('No packages to show with this filter.')}
+        </div>
+      )}
+    </>
+  );
+}
+
+/**
+ * The namespace for `ListStatus` statics.
+ */
+namespace ListStatus {
+  /**
+   * The properties of the list's states.
+   */
+  export interface IProperties {
+    /**
+     * The catalog model.
+     */
+    model: CatalogModel;
+    /**
+     * The translation bundle.
+     */
+    trans: TranslationBundle;
+  }
+}
+
+/**
+ * The "Show more" button below the rows, while more pages are left.
+ */
+function MoreButton(props: MoreButton.IProperties): JSX.Element {
+  const { model, trans } = props;
+  return (
+    <button
+      className={`${MORE_CLASS} jp-mod-styled`}
+      disabled={model.isLoadingMore || model.isLoading}
+      onClick={() => void model.loadMore()}
+    >
+      {model.isLoadingMore
+        ? trans.__('Loading more…')
+        : trans.__(
+            'Show more (%1 of %2)',
+            model.packages.length.toLocaleString(),
+            model.total.toLocaleString()
+          )}
+    </button>
+  );
+}
+
+/**
+ * The namespace for `MoreButton` statics.
+ */
+namespace MoreButton {
+  /**
+   * The properties of the "Show more" button.
+   */
+  export interface IProperties {
+    /**
+     * The catalog model.
+     */
+    model: CatalogModel;
+    /**
+     * The translation bundle.
+     */
+    trans: TranslationBundle;
+  }
 }

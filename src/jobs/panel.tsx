@@ -343,39 +343,15 @@ export function JobEntry(props: JobEntry.IProperties): JSX.Element {
       data-state={state}
       aria-busy={active}
     >
-      <div className={JOB_HEADER_CLASS}>
-        <span className={`${STATE_CLASS} jp-mod-${badge}`}>
-          {warnings.length > 0
-            ? trans.__('warning')
-            : state === 'queued' && !waiting
-              ? trans.__('starting')
-              : Private.stateLabel(state, trans)}
-        </span>
-        <span
-          className={TITLE_CLASS}
-          title={job.packages.join(' ')}
-        >{`${actionLabel(job.action, trans)} ${packagesLabel(job.packages, trans)}`}</span>
-        <span className={TIME_CLASS} title={job.created}>
-          {Private.formatTime(job.finished ?? job.started ?? job.created)}
-        </span>
-      </div>
-      {active && (
-        <div
-          className={`${PROGRESS_CLASS}${
-            state === 'queued' || percent === 0 ? ` ${INDETERMINATE_MOD}` : ''
-          }`}
-          role="progressbar"
-          aria-label={trans.__('Progress')}
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={state === 'running' ? percent : undefined}
-        >
-          <div
-            className={PROGRESS_BAR_CLASS}
-            style={{ width: `${state === 'running' ? percent : 0}%` }}
-          />
-        </div>
-      )}
+      <JobHeader
+        job={job}
+        state={state}
+        badge={badge}
+        hasWarnings={warnings.length > 0}
+        waiting={waiting}
+        trans={trans}
+      />
+      {active && <JobProgress state={state} percent={percent} trans={trans} />}
       {outcome && <div className={ERROR_CLASS}>{outcome}</div>}
       {warnings.map(text => (
         <div key={text} className={WARNING_CLASS}>
@@ -387,39 +363,16 @@ export function JobEntry(props: JobEntry.IProperties): JSX.Element {
           {trans.__('Changed: %1', job.installed.join(', '))}
         </div>
       )}
-      <div className={ACTIONS_CLASS}>
-        <button
-          className={`${TOGGLE_LOG_CLASS} jp-Button jp-mod-minimal`}
-          aria-expanded={expanded}
-          onClick={onToggleLog}
-        >
-          {expanded ? trans.__('Hide log') : trans.__('Show log')}
-        </button>
-        {active && (
-          <button
-            className={`${CANCEL_CLASS} jp-Button jp-mod-minimal`}
-            onClick={onCancel}
-          >
-            {trans.__('Cancel')}
-          </button>
-        )}
-        {state === 'unknown' && (
-          <button
-            className={`${RECONNECT_CLASS} jp-Button jp-mod-minimal`}
-            onClick={onReconnect}
-          >
-            {trans.__('Check again')}
-          </button>
-        )}
-        {expanded && job.log && (
-          <button
-            className={`${COPY_LOG_CLASS} jp-Button jp-mod-minimal`}
-            onClick={() => Clipboard.copyToSystem(job.log)}
-          >
-            {trans.__('Copy log')}
-          </button>
-        )}
-      </div>
+      <JobActions
+        job={job}
+        state={state}
+        active={active}
+        expanded={expanded}
+        onToggleLog={onToggleLog}
+        onCancel={onCancel}
+        onReconnect={onReconnect}
+        trans={trans}
+      />
       {expanded && (
         <pre className={LOG_CLASS} ref={logRef}>
           {job.log ||
@@ -469,6 +422,207 @@ export namespace JobEntry {
      * Whether the job, if queued, waits for another one.
      */
     waiting: boolean;
+    /**
+     * The translation bundle.
+     */
+    trans: TranslationBundle;
+  }
+}
+
+/**
+ * A job row's header: its state badge, what it does and when.
+ */
+function JobHeader(props: JobHeader.IProperties): JSX.Element {
+  const { job, state, badge, hasWarnings, waiting, trans } = props;
+  return (
+    <div className={JOB_HEADER_CLASS}>
+      <span className={`${STATE_CLASS} jp-mod-${badge}`}>
+        {hasWarnings
+          ? trans.__('warning')
+          : state === 'queued' && !waiting
+            ? trans.__('starting')
+            : Private.stateLabel(state, trans)}
+      </span>
+      <span
+        className={TITLE_CLASS}
+        title={job.packages.join(' ')}
+      >{`${actionLabel(job.action, trans)} ${packagesLabel(job.packages, trans)}`}</span>
+      <span className={TIME_CLASS} title={job.created}>
+        {Private.formatTime(job.finished ?? job.started ?? job.created)}
+      </span>
+    </div>
+  );
+}
+
+/**
+ * The namespace for `JobHeader` statics.
+ */
+namespace JobHeader {
+  /**
+   * The properties of a job row's header.
+   */
+  export interface IProperties {
+    /**
+     * The job.
+     */
+    job: JobsModel.IEntry['job'];
+    /**
+     * The job's display state.
+     */
+    state: JobDisplayState;
+    /**
+     * The badge's modifier: the state, or `warning`.
+     */
+    badge: string;
+    /**
+     * Whether the job finished with warnings.
+     */
+    hasWarnings: boolean;
+    /**
+     * Whether the job, if queued, waits for another one.
+     */
+    waiting: boolean;
+    /**
+     * The translation bundle.
+     */
+    trans: TranslationBundle;
+  }
+}
+
+/**
+ * The progress bar of an unfinished job.
+ */
+function JobProgress(props: JobProgress.IProperties): JSX.Element {
+  const { state, percent, trans } = props;
+  return (
+    <div
+      className={`${PROGRESS_CLASS}${
+        state === 'queued' || percent === 0 ? ` ${INDETERMINATE_MOD}` : ''
+      }`}
+      role="progressbar"
+      aria-label={trans.__('Progress')}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={state === 'running' ? percent : undefined}
+    >
+      <div
+        className={PROGRESS_BAR_CLASS}
+        style={{ width: `${state === 'running' ? percent : 0}%` }}
+      />
+    </div>
+  );
+}
+
+/**
+ * The namespace for `JobProgress` statics.
+ */
+namespace JobProgress {
+  /**
+   * The properties of a job's progress bar.
+   */
+  export interface IProperties {
+    /**
+     * The job's display state.
+     */
+    state: JobDisplayState;
+    /**
+     * The job's progress, in percent.
+     */
+    percent: number;
+    /**
+     * The translation bundle.
+     */
+    trans: TranslationBundle;
+  }
+}
+
+/**
+ * A job row's buttons: show or hide and copy the log, cancel, check again.
+ */
+function JobActions(props: JobActions.IProperties): JSX.Element {
+  const {
+    job,
+    state,
+    active,
+    expanded,
+    onToggleLog,
+    onCancel,
+    onReconnect,
+    trans
+  } = props;
+  return (
+    <div className={ACTIONS_CLASS}>
+      <button
+        className={`${TOGGLE_LOG_CLASS} jp-Button jp-mod-minimal`}
+        aria-expanded={expanded}
+        onClick={onToggleLog}
+      >
+        {expanded ? trans.__('Hide log') : trans.__('Show log')}
+      </button>
+      {active && (
+        <button
+          className={`${CANCEL_CLASS} jp-Button jp-mod-minimal`}
+          onClick={onCancel}
+        >
+          {trans.__('Cancel')}
+        </button>
+      )}
+      {state === 'unknown' && (
+        <button
+          className={`${RECONNECT_CLASS} jp-Button jp-mod-minimal`}
+          onClick={onReconnect}
+        >
+          {trans.__('Check again')}
+        </button>
+      )}
+      {expanded && job.log && (
+        <button
+          className={`${COPY_LOG_CLASS} jp-Button jp-mod-minimal`}
+          onClick={() => Clipboard.copyToSystem(job.log)}
+        >
+          {trans.__('Copy log')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+/**
+ * The namespace for `JobActions` statics.
+ */
+namespace JobActions {
+  /**
+   * The properties of a job row's buttons.
+   */
+  export interface IProperties {
+    /**
+     * The job.
+     */
+    job: JobsModel.IEntry['job'];
+    /**
+     * The job's display state.
+     */
+    state: JobDisplayState;
+    /**
+     * Whether the job is unfinished.
+     */
+    active: boolean;
+    /**
+     * Whether its log is shown.
+     */
+    expanded: boolean;
+    /**
+     * Called to show or hide the log.
+     */
+    onToggleLog: () => void;
+    /**
+     * Called to cancel the job.
+     */
+    onCancel: () => void;
+    /**
+     * Called to ask the server about an unknown job again.
+     */
+    onReconnect: () => void;
     /**
      * The translation bundle.
      */
