@@ -63,6 +63,13 @@ export class EnvironmentView extends ReactWidget {
     this.model = options.model;
     this._trans = options.trans;
     this.addClass(VIEW_CLASS);
+    // It scrolls: keyboard users reach it with Tab, screen readers by its name.
+    this.node.tabIndex = 0;
+    this.node.setAttribute('role', 'region');
+    this.node.setAttribute(
+      'aria-label',
+      options.trans.__('Changes since the image')
+    );
     this.model.stateChanged.connect(this.update, this);
   }
 

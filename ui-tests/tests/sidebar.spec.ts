@@ -282,23 +282,25 @@ test.describe.serial('The sidebar as a user meets it', () => {
     // Removing the dependency: the dry run says nothing would be removed, and why.
     const needed = await packageRow(panel, NEEDED);
     await needed.locator('.jp-ApkPanel-remove').click();
-    const message = dialog.locator('.jp-ApkPlan-empty');
+    const message = dialog.getByRole('alert');
     await expect(message).toBeVisible({ timeout: 30000 });
     await expect(message).toHaveText(
-      new RegExp(`^Nothing will be removed: .*${NEEDED}`)
+      new RegExp(`^Nothing will be removed: ${NEEDED} is needed by ${NEEDS}`)
     );
     await expect(dialog.locator('button.jp-mod-warn')).toHaveCount(0);
     expect(await seriousViolations(page, DIALOG)).toEqual([]);
     await dialog.locator('button.jp-mod-accept').click();
 
     // Run anyway, from elsewhere (the REST API): the job shows up without a refresh, and it
-    // is a warning, not a green success.
+    // failed, saying why, never a green success.
     const job = await runJob(request, 'remove', [NEEDED]);
+    expect(job.state).toBe('failed');
     const shown = panel.locator(`${JOB}[data-job="${job.id}"]`);
     await expect(shown).toBeVisible({ timeout: 20000 });
-    await expect(shown).toHaveAttribute('data-state', 'done');
-    await expect(shown.locator('.jp-ApkJobs-state')).toHaveText(/warning/i);
-    await expect(shown.locator('.jp-ApkJobs-warning')).toContainText(NEEDED);
+    await expect(shown).toHaveAttribute('data-state', 'failed');
+    await expect(shown.locator('.jp-ApkJobs-error')).toContainText(
+      `Nothing will be removed: ${NEEDED}`
+    );
     const installed = await api<IPackage>(request, `packages/${NEEDED}`);
     expect(installed.installed_version).not.toBeNull();
     await shootSidebar(page, panel, 'removal-warning-440-light.png');
@@ -347,9 +349,9 @@ test.describe.serial('The sidebar as a user meets it', () => {
     await expect(row).toHaveAttribute('aria-checked', 'true');
     const remove = panel.locator('button.jp-ApkPanel-removeSelected');
     await expect(remove).toHaveText('Remove (1)');
-    await expect(panel.locator('button.jp-ApkPanel-installSelected')).toHaveCount(
-      0
-    );
+    await expect(
+      panel.locator('button.jp-ApkPanel-installSelected')
+    ).toHaveCount(0);
     expect(await brokenButtons(panel)).toEqual([]);
     await remove.click();
     const dialog = page.locator(DIALOG);
