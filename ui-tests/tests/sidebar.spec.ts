@@ -219,7 +219,10 @@ test.describe.serial('The sidebar as a user meets it', () => {
     await page.locator(TAB).click();
     const panel = page.locator(PANEL);
     const count = panel.locator('.jp-ApkPanel-count');
-    await expect(panel.locator('.jp-ApkPanel-loading')).toBeVisible();
+    // The list's own loading state (the repositories section may be loading too).
+    await expect(
+      panel.locator('.jp-ApkPanel-packagesSection .jp-ApkPanel-loading')
+    ).toBeVisible();
     await expect(count).toHaveText('');
     release();
     await expect(count).toHaveText(/^\d+ packages?$/);
