@@ -23,36 +23,9 @@ import { JobsModel } from '../src/jobs/model';
 import { JobNotifier } from '../src/jobs/notifications';
 import { JobList } from '../src/jobs/panel';
 import { JobsStatus } from '../src/jobs/statusbar';
-import { FakeJobServer, sleep, waitFor } from './utils';
+import { FakeJobServer, finishedJob, sleep, waitFor } from './utils';
 
 const trans = nullTranslator.load('jupyterlab_apk');
-
-/**
- * A finished job, for the pure helpers.
- */
-function finishedJob(fields: Partial<IJob>): IJob {
-  return {
-    id: '0000000000000001',
-    action: 'install',
-    packages: [],
-    preview: false,
-    state: 'done',
-    plan: null,
-    progress: 1,
-    log: '',
-    log_length: 0,
-    exit_code: 0,
-    error: null,
-    problems: [],
-    installed: [],
-    user: 'tester',
-    created: '2026-01-01T00:00:00+00:00',
-    started: null,
-    finished: null,
-    revision: 5,
-    ...fields
-  };
-}
 
 /**
  * An execute reply whose user expression evaluated to `text`.

@@ -11,35 +11,9 @@ import {
   parseChange,
   requestedName
 } from '../src/jobs/outcome';
+import { finishedJob } from './utils';
 
 const trans = nullTranslator.load('jupyterlab_apk');
-
-/**
- * A finished job with the fields that matter here.
- */
-function job(fields: Partial<IJob>): IJob {
-  return {
-    id: '0000000000000001',
-    action: 'install',
-    packages: [],
-    preview: false,
-    state: 'done',
-    plan: null,
-    progress: 1,
-    log: '',
-    log_length: 0,
-    exit_code: 0,
-    error: null,
-    problems: [],
-    installed: [],
-    user: 'tester',
-    created: '2026-01-01T00:00:00+00:00',
-    started: null,
-    finished: null,
-    revision: 5,
-    ...fields
-  };
-}
 
 describe('parseChange and requestedName', () => {
   it.each([
@@ -140,7 +114,7 @@ describe('outcomeMessage', () => {
       1
     ]
   ])('%s', (_, fields, message, warnings) => {
-    const finished = job(fields);
+    const finished = finishedJob(fields);
     const outcome = jobOutcome(finished, trans);
     expect(outcomeMessage(finished, outcome, trans)).toBe(message);
     expect(outcome.warnings).toHaveLength(warnings);

@@ -535,3 +535,30 @@ export function json(body: unknown, status = 200): Promise<Response> {
     })
   );
 }
+
+/**
+ * A finished job: the fields a test names over those of a plain successful install.
+ */
+export function finishedJob(fields: Partial<IJob>): IJob {
+  return {
+    id: '0000000000000001',
+    action: 'install',
+    packages: [],
+    preview: false,
+    state: 'done',
+    plan: null,
+    progress: 1,
+    log: '',
+    log_length: 0,
+    exit_code: 0,
+    error: null,
+    problems: [],
+    installed: [],
+    user: 'tester',
+    created: '2026-01-01T00:00:00+00:00',
+    started: null,
+    finished: null,
+    revision: 5,
+    ...fields
+  };
+}

@@ -61,3 +61,27 @@ export async function runJob(
   }
   return job;
 }
+
+/**
+ * Remove, in one job, those of `names` that are installed (before and after the tests that
+ * install them).
+ */
+export async function removeInstalled(
+  request: APIRequestContext,
+  names: string[]
+): Promise<void> {
+  const installed: string[] = [];
+  for (const name of names) {
+    const pkg = await api<{ installed_version: string | null }>(
+      request,
+      `packages/${name}`
+    );
+    if (pkg.installed_version !== null) {
+      installed.push(name);
+    }
+  }
+  if (installed.length > 0) {
+    const job = await runJob(request, 'remove', installed);
+    expect(job.state, job.error ?? '').toBe('done');
+  }
+}

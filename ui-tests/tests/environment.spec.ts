@@ -10,37 +10,17 @@
 
 import * as fs from 'fs';
 import { expect, test } from '@jupyterlab/galata';
-import type { APIRequestContext, Locator, Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 
-import { api, runJob } from './apk-api';
+import { removeInstalled } from './apk-api';
+import { openSidebar, packageRow } from './sidebar-ui';
 
-const TAB = '.lm-TabBar-tab[data-id="jp-apk-panel"]';
-const PANEL = '.jp-ApkPanel';
-const ENTRY = 'li.jp-ApkPanel-entry';
 const SECTION = '.jp-ApkEnvironment-section';
 const FROM_SIDEBAR = ['py3-termcolor', 'py3-wcwidth'];
 const FROM_PIP = 'py3-tabulate';
 
-async function removeIfInstalled(request: APIRequestContext): Promise<void> {
-  const installed: string[] = [];
-  for (const name of [...FROM_SIDEBAR, FROM_PIP]) {
-    const pkg = await api<{ installed_version: string | null }>(
-      request,
-      `packages/${name}`
-    );
-    if (pkg.installed_version !== null) {
-      installed.push(name);
-    }
-  }
-  if (installed.length > 0) {
-    expect((await runJob(request, 'remove', installed)).state).toBe('done');
-  }
-}
-
 async function installFromRow(page: Page, panel: Locator, name: string) {
-  await panel.locator('.jp-ApkPanel-search input').fill(name);
-  await expect(panel.locator(ENTRY)).toHaveCount(1);
-  const row = panel.locator(`${ENTRY}[data-package="${name}"]`);
+  const row = await packageRow(panel, name);
   await row.locator('.jp-ApkPanel-install').click();
   const dialog = page.locator('.jp-Dialog');
   await expect(dialog.locator('.jp-ApkPlan')).toBeVisible({ timeout: 30000 });
@@ -54,11 +34,11 @@ test.describe.serial('The Environment section', () => {
   test.use({ autoGoto: true });
 
   test.beforeEach(async ({ request }) => {
-    await removeIfInstalled(request);
+    await removeInstalled(request, [...FROM_SIDEBAR, FROM_PIP]);
   });
 
   test.afterEach(async ({ request }) => {
-    await removeIfInstalled(request);
+    await removeInstalled(request, [...FROM_SIDEBAR, FROM_PIP]);
   });
 
   test('lists what the sidebar and %pip installed since the image, and exports it as a Dockerfile', async ({
@@ -72,9 +52,7 @@ test.describe.serial('The Environment section', () => {
       page.locator('.jp-OutputArea-output').filter({ hasText: FROM_PIP })
     ).toBeVisible({ timeout: 60000 });
 
-    await page.locator(TAB).click();
-    const panel = page.locator(PANEL);
-    await expect(panel.locator(ENTRY).first()).toBeVisible({ timeout: 30000 });
+    const panel = await openSidebar(page);
     for (const name of FROM_SIDEBAR) {
       await installFromRow(page, panel, name);
     }

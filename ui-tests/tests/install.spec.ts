@@ -14,12 +14,9 @@ import * as path from 'path';
 import { expect, test } from '@jupyterlab/galata';
 import type { APIRequestContext, Locator, Page } from '@playwright/test';
 
-import { api, IJob, runJob } from './apk-api';
+import { api, IJob, removeInstalled, runJob } from './apk-api';
+import { ENTRY, openSidebar, PANEL, packageRow, TAB } from './sidebar-ui';
 
-const PANEL_ID = 'jp-apk-panel';
-const TAB = `.lm-TabBar-tab[data-id="${PANEL_ID}"]`;
-const PANEL = '.jp-ApkPanel';
-const ENTRY = 'li.jp-ApkPanel-entry';
 const JOB = '.jp-ApkJobs-job';
 const DIALOG = '.jp-Dialog';
 const SCREENSHOT = path.resolve(__dirname, '..', 'screenshots', 'install.png');
@@ -37,24 +34,6 @@ interface IPackage {
 interface ISettings {
   root: string;
   allow_remove: boolean;
-}
-
-/** Remove whichever of `names` is installed, so that a test starts from a known state. */
-async function removeInstalled(
-  request: APIRequestContext,
-  names: string[]
-): Promise<void> {
-  const installed: string[] = [];
-  for (const name of names) {
-    const pkg = await api<IPackage>(request, `packages/${name}`);
-    if (pkg.installed_version !== null) {
-      installed.push(name);
-    }
-  }
-  if (installed.length > 0) {
-    const job = await runJob(request, 'remove', installed);
-    expect(job.state, job.error ?? '').toBe('done');
-  }
 }
 
 /**
@@ -95,30 +74,6 @@ async function holdLock(
       }
     }
   };
-}
-
-/** Open the sidebar with its tab and wait for the list. */
-async function openSidebar(page: Page): Promise<Locator> {
-  await page.locator(TAB).click();
-  const panel = page.locator(PANEL);
-  await expect(panel).toBeVisible();
-  await expect(panel.locator('.jp-ApkPanel-loading')).toHaveCount(0, {
-    timeout: 30000
-  });
-  await expect(panel.locator(ENTRY).first()).toBeVisible();
-  return panel;
-}
-
-/** The row of a package, found by searching for it. */
-async function packageRow(panel: Locator, name: string): Promise<Locator> {
-  const input = panel.locator('.jp-ApkPanel-search input');
-  await input.fill(name);
-  const row = panel.locator(`${ENTRY}[data-package="${name}"]`);
-  // Wait for the search's own result (each demo name matches only itself), not a row of the
-  // list still shown from before: clicking that one races the re-render.
-  await expect(panel.locator(ENTRY)).toHaveCount(1);
-  await expect(row).toBeVisible();
-  return row;
 }
 
 /**

@@ -15,12 +15,16 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@jupyterlab/galata';
 import type { APIRequestContext, Locator, Page } from '@playwright/test';
 
-import { api, runJob } from './apk-api';
+import { api, removeInstalled, runJob } from './apk-api';
+import {
+  ENTRY,
+  openSidebar,
+  PANEL,
+  PANEL_ID,
+  packageRow,
+  TAB
+} from './sidebar-ui';
 
-const PANEL_ID = 'jp-apk-panel';
-const TAB = `.lm-TabBar-tab[data-id="${PANEL_ID}"]`;
-const PANEL = '.jp-ApkPanel';
-const ENTRY = 'li.jp-ApkPanel-entry';
 const JOB = '.jp-ApkJobs-job';
 const DIALOG = '.jp-Dialog';
 const SCREENSHOTS = path.resolve(__dirname, '..', 'screenshots');
@@ -32,40 +36,13 @@ interface IPackage {
   installed_version: string | null;
 }
 
-async function removeInstalled(
-  request: APIRequestContext,
-  names: string[]
-): Promise<void> {
-  for (const name of names) {
-    const pkg = await api<IPackage>(request, `packages/${name}`);
-    if (pkg.installed_version !== null) {
-      const job = await runJob(request, 'remove', [name]);
-      expect(job.state, job.error ?? '').toBe('done');
-    }
-  }
-}
-
-async function openSidebar(page: Page): Promise<Locator> {
-  await page.locator(TAB).click();
-  const panel = page.locator(PANEL);
-  await expect(panel).toBeVisible();
-  await expect(panel.locator('.jp-ApkPanel-loading')).toHaveCount(0, {
-    timeout: 30000
-  });
-  await expect(panel.locator(ENTRY).first()).toBeVisible();
-  // Repositories read: the unreachable one is reported.
+/** Open the sidebar, once the repositories are read: the unreachable one is reported. */
+async function openSidebarRead(page: Page): Promise<Locator> {
+  const panel = await openSidebar(page);
   await expect(
     panel.locator('.jp-ApkPanel-repository[data-status="error"]')
   ).toHaveCount(1, { timeout: 30000 });
   return panel;
-}
-
-async function packageRow(panel: Locator, name: string): Promise<Locator> {
-  await panel.locator('.jp-ApkPanel-search input').fill(name);
-  await expect(panel.locator(ENTRY)).toHaveCount(1);
-  const row = panel.locator(`${ENTRY}[data-package="${name}"]`);
-  await expect(row).toBeVisible();
-  return row;
 }
 
 function toast(
@@ -148,7 +125,7 @@ test.describe.serial('The sidebar as a user meets it', () => {
   test('the list gets the room, problems come first, and no button wraps, at 250 px and wide, light and dark', async ({
     page
   }) => {
-    const panel = await openSidebar(page);
+    const panel = await openSidebarRead(page);
     for (const theme of ['light', 'dark'] as const) {
       if (theme === 'dark') {
         await page.theme.setDarkTheme();
@@ -240,7 +217,7 @@ test.describe.serial('The sidebar as a user meets it', () => {
   test('details fill the section, with a back button and the actions in the header', async ({
     page
   }) => {
-    const panel = await openSidebar(page);
+    const panel = await openSidebarRead(page);
     await page.sidebar.setWidth(250);
     const row = await packageRow(panel, NEEDS);
     const section = (await panel
@@ -266,7 +243,7 @@ test.describe.serial('The sidebar as a user meets it', () => {
     page,
     request
   }) => {
-    const panel = await openSidebar(page);
+    const panel = await openSidebarRead(page);
     await page.sidebar.setWidth(440);
     const row = await packageRow(panel, NEEDS);
     await row.locator('.jp-ApkPanel-install').click();
@@ -335,7 +312,7 @@ test.describe.serial('The sidebar as a user meets it', () => {
   }) => {
     const done = await runJob(request, 'install', [NEEDS]);
     expect(done.state, done.error ?? '').toBe('done');
-    const panel = await openSidebar(page);
+    const panel = await openSidebarRead(page);
     await page.sidebar.setWidth(250);
     await panel.locator('select.jp-ApkPanel-filter').selectOption('installed');
     const row = panel.locator(`${ENTRY}[data-package="${NEEDS}"]`);
@@ -381,7 +358,7 @@ test.describe.serial('The sidebar as a user meets it', () => {
         (window.jupyterapp.shell.currentWidget as any).sessionContext.session
           .kernel.id as string
     );
-    const panel = await openSidebar(page);
+    const panel = await openSidebarRead(page);
     const row = await packageRow(panel, NEEDS);
     await row.locator('.jp-ApkPanel-remove').click();
     const dialog = page.locator(DIALOG);
@@ -402,7 +379,7 @@ test.describe.serial('The sidebar as a user meets it', () => {
   });
 
   test('the sort menu orders by size', async ({ page, request }) => {
-    const panel = await openSidebar(page);
+    const panel = await openSidebarRead(page);
     await panel.locator('select.jp-ApkPanel-filter').selectOption('all');
     await panel.locator('select.jp-ApkPanel-sort').selectOption('-size');
     const expected = await api<{ packages: { name: string }[] }>(

@@ -1,0 +1,41 @@
+// Copyright (c) jupyterlab-apk contributors.
+// Distributed under the terms of the Modified BSD License.
+
+/**
+ * The Prebuilt Packages sidebar as the UI tests drive it: its selectors, opening it, and
+ * finding a package's row.
+ */
+
+import { expect } from '@jupyterlab/galata';
+import type { Locator, Page } from '@playwright/test';
+
+export const PANEL_ID = 'jp-apk-panel';
+export const TAB = `.lm-TabBar-tab[data-id="${PANEL_ID}"]`;
+export const PANEL = '.jp-ApkPanel';
+export const ENTRY = 'li.jp-ApkPanel-entry';
+
+/** Open the sidebar with its tab and wait for the list. */
+export async function openSidebar(page: Page): Promise<Locator> {
+  await page.locator(TAB).click();
+  const panel = page.locator(PANEL);
+  await expect(panel).toBeVisible();
+  await expect(panel.locator('.jp-ApkPanel-loading')).toHaveCount(0, {
+    timeout: 30000
+  });
+  await expect(panel.locator(ENTRY).first()).toBeVisible();
+  return panel;
+}
+
+/** The row of a package, found by searching for it. */
+export async function packageRow(
+  panel: Locator,
+  name: string
+): Promise<Locator> {
+  await panel.locator('.jp-ApkPanel-search input').fill(name);
+  const row = panel.locator(`${ENTRY}[data-package="${name}"]`);
+  // Wait for the search's own result (each demo name matches only itself), not a row of the
+  // list still shown from before: clicking that one races the re-render.
+  await expect(panel.locator(ENTRY)).toHaveCount(1);
+  await expect(row).toBeVisible();
+  return row;
+}
