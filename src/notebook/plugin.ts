@@ -16,7 +16,8 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { JobsModel } from '../jobs/model';
 import { IApkJobs } from '../tokens';
-import { NotebookPackagesNotice } from './notice';
+import { METADATA_KEY } from './metadata';
+import type { NotebookPackagesNotice } from './notice';
 
 /**
  * The plugin id, which is also its settings schema's (schema/notebook-packages.json).
@@ -62,17 +63,29 @@ export const notebookPackagesPlugin: JupyterFrontEndPlugin<void> = {
         );
       });
     const { serverSettings } = app.serviceManager;
-    const notice = new NotebookPackagesNotice({
-      jobs,
-      trans,
-      isEnabled: () => enabled,
-      lookup: name => NotebookPackagesNotice.lookupPackage(name, serverSettings)
-    });
+    // Loaded with the first notebook that recorded packages: most never do.
+    let notice: Promise<NotebookPackagesNotice> | null = null;
+    const loadNotice = () =>
+      (notice ??= import('./notice').then(
+        ({ NotebookPackagesNotice }) =>
+          new NotebookPackagesNotice({
+            jobs,
+            trans,
+            isEnabled: () => enabled,
+            lookup: name =>
+              NotebookPackagesNotice.lookupPackage(name, serverSettings)
+          })
+      ));
     // Checked as soon as its content is loaded: before the user runs anything.
     const check = (panel: NotebookPanel) =>
-      void Promise.all([panel.context.ready, settingsRead]).then(() => {
-        if (!panel.isDisposed && panel.context.model) {
-          return notice.check(panel.context.path, panel.context.model);
+      void Promise.all([panel.context.ready, settingsRead]).then(async () => {
+        const model = panel.context.model;
+        if (
+          enabled &&
+          !panel.isDisposed &&
+          model.getMetadata(METADATA_KEY) !== undefined
+        ) {
+          await (await loadNotice()).check(panel.context.path, model);
         }
       });
     notebooks.forEach(check);
