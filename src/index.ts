@@ -30,6 +30,7 @@ import { JobNotifier } from './jobs/notifications';
 import { JobsStatus } from './jobs/statusbar';
 import { addEnvironmentSection } from './environment/section';
 import { importOfferPlugin } from './modules/plugin';
+import { notebookPackagesPlugin } from './notebook/plugin';
 import { consoleExecutorPlugin, notebookExecutorPlugin } from './pip/plugins';
 import { setUpSettings } from './settings/plugin';
 import { rememberClearedJobs, rememberSectionSizes } from './statedb';
@@ -179,5 +180,6 @@ export default [
   catalogPlugin,
   notebookExecutorPlugin,
   consoleExecutorPlugin,
-  importOfferPlugin
+  importOfferPlugin,
+  notebookPackagesPlugin
 ];

@@ -214,7 +214,8 @@ describe('jupyterlab-apk:catalog', () => {
       'jupyterlab-apk:console-cell-executor',
       'jupyterlab-apk:jobs',
       'jupyterlab-apk:modules',
-      'jupyterlab-apk:notebook-cell-executor'
+      'jupyterlab-apk:notebook-cell-executor',
+      'jupyterlab-apk:notebook-packages'
     ]);
     expect(plugin('jupyterlab-apk:notebook-cell-executor').provides).toBe(
       INotebookCellExecutor

@@ -103,10 +103,12 @@ export class PipCellExecutor {
   }
 
   /**
-   * Wrap a core `runCell` (notebook or console).
+   * Wrap a core `runCell` (notebook or console); `onInstalled` is told which
+   * requirements of a cell apk installed, once its job ended well.
    */
   wrap<T extends IRunCellOptions>(
-    runCell: (options: T) => Promise<boolean>
+    runCell: (options: T) => Promise<boolean>,
+    onInstalled?: PipCellExecutor.OnInstalled<T>
   ): (options: T) => Promise<boolean> {
     return (options: T) => {
       const { cell, sessionContext } = options;
@@ -117,7 +119,13 @@ export class PipCellExecutor {
       if (routable === null && !this._gate.isBusy(sessionContext)) {
         return runCell(options);
       }
-      return this._runInTurn(runCell, options, sessionContext, routable);
+      return this._runInTurn(
+        runCell,
+        options,
+        sessionContext,
+        routable,
+        onInstalled
+      );
     };
   }
 
@@ -148,7 +156,8 @@ export class PipCellExecutor {
     runCell: (options: T) => Promise<boolean>,
     options: T,
     sessionContext: ISessionContext,
-    routable: Private.IParsed | null
+    routable: Private.IParsed | null,
+    onInstalled: PipCellExecutor.OnInstalled<T> | undefined
   ): Promise<boolean> {
     const turn = this._gate.turn(sessionContext);
     const controller = new AbortController();
@@ -165,7 +174,8 @@ export class PipCellExecutor {
         options,
         sessionContext,
         routable,
-        controller.signal
+        controller.signal,
+        onInstalled
       );
       if (code === null) {
         options.cell.setPrompt?.('');
@@ -183,11 +193,12 @@ export class PipCellExecutor {
    * Resolve, install and rewrite: the code to send, or null if the user
    * interrupted the kernel meanwhile.
    */
-  private async _route(
-    options: IRunCellOptions,
+  private async _route<T extends IRunCellOptions>(
+    options: T,
     sessionContext: ISessionContext,
     routable: Private.IParsed,
-    signal: AbortSignal
+    signal: AbortSignal,
+    onInstalled: PipCellExecutor.OnInstalled<T> | undefined
   ): Promise<string | null> {
     // Read again: the source may have changed while earlier cells were held.
     const source = options.cell.model.sharedModel.getSource();
@@ -227,6 +238,10 @@ export class PipCellExecutor {
     }
     const { routed, summary } = this._summarize(tokens, outcome);
     if (routed.size) {
+      onInstalled?.(
+        options,
+        outcome.decisions.filter(decision => decision.route === 'apk')
+      );
       // New directories and modules appeared under the kernel's sys.path while it ran:
       // without this, Python's cached "no such path" keeps `import x` failing. Sent before
       // the cell on the same channel, so the kernel runs it first.
@@ -339,6 +354,15 @@ export class PipCellExecutor {
  * A namespace for `PipCellExecutor` statics.
  */
 export namespace PipCellExecutor {
+  /**
+   * Told, with the options of the cell's run, the decisions of the
+   * requirements apk installed for the cell.
+   */
+  export type OnInstalled<T extends IRunCellOptions> = (
+    options: T,
+    installed: IDecision[]
+  ) => void;
+
   /**
    * Construction options.
    */

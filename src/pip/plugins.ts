@@ -25,7 +25,8 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import type { IDecision } from '../api';
 import type { JobsModel } from '../jobs/model';
 import { IApkJobs } from '../tokens';
-import { PipCellExecutor } from './executor';
+import { recordPackages } from '../notebook/metadata';
+import { IRunCellOptions, PipCellExecutor } from './executor';
 import { ServerPipRouter } from './router';
 
 /**
@@ -129,16 +130,16 @@ async function createExecutor(
 }
 
 /**
- * A plugin providing *token* as the core `runCell` with `%pip install` routed first.
+ * A plugin providing *token* as the core `runCell` with `%pip install` routed
+ * first, telling *onInstalled* what apk installed for a cell.
  */
-function executorPlugin<
-  T extends { runCell: (options: never) => Promise<boolean> }
->(
+function executorPlugin<O extends IRunCellOptions>(
   id: string,
   where: string,
-  token: Token<T>,
-  runCell: T['runCell']
-): JupyterFrontEndPlugin<T> {
+  token: Token<{ runCell: (options: O) => Promise<boolean> }>,
+  runCell: (options: O) => Promise<boolean>,
+  onInstalled?: PipCellExecutor.OnInstalled<O>
+): JupyterFrontEndPlugin<{ runCell: (options: O) => Promise<boolean> }> {
   return {
     id,
     description: `Runs ${where} cells, installing what prebuilt apks satisfy in %pip install commands first.`,
@@ -151,26 +152,28 @@ function executorPlugin<
       jobs: JobsModel,
       settingRegistry: ISettingRegistry | null,
       translator: ITranslator | null
-    ): Promise<T> => {
+    ) => {
       const executor = await sharedExecutor(
         app,
         jobs,
         settingRegistry,
         translator
       );
-      return Object.freeze({ runCell: executor.wrap(runCell) }) as T;
+      return Object.freeze({ runCell: executor.wrap(runCell, onInstalled) });
     }
   };
 }
 
 /**
- * The notebook cell executor.
+ * The notebook cell executor, which records in the notebook's metadata what
+ * apk installed for it.
  */
 export const notebookExecutorPlugin = executorPlugin(
   'jupyterlab-apk:notebook-cell-executor',
   'notebook',
   INotebookCellExecutor,
-  runNotebookCell
+  runNotebookCell,
+  (options, installed) => recordPackages(options.notebook, installed)
 );
 
 /**

@@ -55,12 +55,16 @@ export async function removeInstalled(
   }
 }
 
-/** A notebook of code cells in the test's directory, opened, its kernel (python3) ready. */
+/**
+ * A notebook of code cells in the test's directory, with `metadata` added to its own, opened,
+ * its kernel (python3) ready.
+ */
 export async function openNotebook(
   page: IJupyterLabPageFixture,
   tmpPath: string,
   name: string,
-  sources: string[]
+  sources: string[],
+  metadata: Record<string, unknown> = {}
 ) {
   const notebook = {
     cells: sources.map(source => ({
@@ -76,7 +80,8 @@ export async function openNotebook(
         language: 'python',
         name: 'python3'
       },
-      language_info: { name: 'python' }
+      language_info: { name: 'python' },
+      ...metadata
     },
     nbformat: 4,
     nbformat_minor: 5
