@@ -11,7 +11,7 @@ import { KernelMessage, ServiceManager, Session } from '@jupyterlab/services';
 import { nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import { IJob } from '../src/api';
+import { IJob, JobAction } from '../src/api';
 import { runJob } from '../src/jobs/actions';
 import {
   changedPackages,
@@ -255,6 +255,22 @@ describe('JobNotifier', () => {
     return Notification.manager.notifications.find(item => item.id === id)!;
   }
 
+  /**
+   * Submit a job, end it on the server with `fields`, and wait until its
+   * notification is of `type`; the job's id.
+   */
+  async function endJob(
+    action: JobAction,
+    packages: string[],
+    fields: Partial<IJob>,
+    type: Notification.TypeOptions
+  ): Promise<string> {
+    const { id } = await model.submit(action, packages);
+    await server.updateWhenHeld(id, fields);
+    await waitFor(() => notification(id).type === type);
+    return id;
+  }
+
   beforeEach(() => {
     Notification.dismiss();
     server = new FakeJobServer();
@@ -278,13 +294,11 @@ describe('JobNotifier', () => {
     expect(notification(id).options.autoClose).toBe(false);
     expect(notification(id).message).toContain('py3-tabulate');
 
-    await waitFor(() => server.isHolding(id));
-    server.update(id, { state: 'running', progress: 0.5 });
+    await server.updateWhenHeld(id, { state: 'running', progress: 0.5 });
     await waitFor(() => notification(id).options.progress === 0.5);
     expect(notification(id).message).toBe('Installing py3-tabulate…');
 
-    await waitFor(() => server.isHolding(id));
-    server.update(
+    await server.updateWhenHeld(
       id,
       { state: 'done', progress: 1, installed: ['py3-tabulate-0.10.0-r0'] },
       'OK: 1 MiB in 1 packages\n'
@@ -307,13 +321,15 @@ describe('JobNotifier', () => {
 
   it('names the dependencies a job installed too', async () => {
     notifier = new JobNotifier({ model, trans });
-    const { id } = await model.submit('install', ['py3-prettytable']);
-    await waitFor(() => server.isHolding(id));
-    server.update(id, {
-      state: 'done',
-      installed: ['py3-prettytable-3.17.0-r0', 'py3-wcwidth-0.2.13-r1']
-    });
-    await waitFor(() => notification(id).type === 'success');
+    const id = await endJob(
+      'install',
+      ['py3-prettytable'],
+      {
+        state: 'done',
+        installed: ['py3-prettytable-3.17.0-r0', 'py3-wcwidth-0.2.13-r1']
+      },
+      'success'
+    );
     expect(notification(id).message).toBe(
       'Installed py3-prettytable (and 1 dependency: py3-wcwidth).'
     );
@@ -321,13 +337,15 @@ describe('JobNotifier', () => {
 
   it('names the packages a removal took away too', async () => {
     notifier = new JobNotifier({ model, trans });
-    const { id } = await model.submit('remove', ['py3-prettytable']);
-    await waitFor(() => server.isHolding(id));
-    server.update(id, {
-      state: 'done',
-      installed: ['py3-prettytable (removed)', 'py3-wcwidth (removed)']
-    });
-    await waitFor(() => notification(id).type === 'success');
+    const id = await endJob(
+      'remove',
+      ['py3-prettytable'],
+      {
+        state: 'done',
+        installed: ['py3-prettytable (removed)', 'py3-wcwidth (removed)']
+      },
+      'success'
+    );
     expect(notification(id).message).toBe(
       'Removed py3-prettytable (and 1 package no longer needed: py3-wcwidth).'
     );
@@ -335,14 +353,16 @@ describe('JobNotifier', () => {
 
   it('warns, and stays, when a removal removed nothing', async () => {
     notifier = new JobNotifier({ model, trans });
-    const { id } = await model.submit('remove', ['py3-wcwidth']);
-    await waitFor(() => server.isHolding(id));
-    server.update(id, {
-      state: 'done',
-      installed: [],
-      warnings: ['py3-wcwidth is needed by py3-prettytable']
-    });
-    await waitFor(() => notification(id).type === 'warning');
+    const id = await endJob(
+      'remove',
+      ['py3-wcwidth'],
+      {
+        state: 'done',
+        installed: [],
+        warnings: ['py3-wcwidth is needed by py3-prettytable']
+      },
+      'warning'
+    );
     expect(notification(id).message).toBe(
       'Nothing was removed: py3-wcwidth is needed by py3-prettytable.'
     );
@@ -351,10 +371,12 @@ describe('JobNotifier', () => {
 
   it('warns about a removal that kept its package even without server warnings', async () => {
     notifier = new JobNotifier({ model, trans });
-    const { id } = await model.submit('remove', ['py3-wcwidth']);
-    await waitFor(() => server.isHolding(id));
-    server.update(id, { state: 'done', installed: [] });
-    await waitFor(() => notification(id).type === 'warning');
+    const id = await endJob(
+      'remove',
+      ['py3-wcwidth'],
+      { state: 'done', installed: [] },
+      'warning'
+    );
     expect(notification(id).message).toBe(
       'Nothing was removed: apk kept py3-wcwidth.'
     );
@@ -368,11 +390,12 @@ describe('JobNotifier', () => {
     expect(notification(second.id).message).toBe(
       'Waiting for other apk jobs: Installing py3-b'
     );
-    await waitFor(() => server.isHolding(first.id));
-    server.update(first.id, { state: 'done', installed: ['py3-a-1.0-r0'] });
+    await server.updateWhenHeld(first.id, {
+      state: 'done',
+      installed: ['py3-a-1.0-r0']
+    });
     await waitFor(() => !model.isWaiting(second.id));
-    await waitFor(() => server.isHolding(second.id));
-    server.update(second.id, { state: 'running', progress: 0.1 });
+    await server.updateWhenHeld(second.id, { state: 'running', progress: 0.1 });
     await waitFor(
       () => notification(second.id).message === 'Installing py3-b…'
     );
@@ -380,14 +403,16 @@ describe('JobNotifier', () => {
 
   it('ends as an error with the reason', async () => {
     notifier = new JobNotifier({ model, trans });
-    const { id } = await model.submit('install', ['py3-termcolor']);
-    await waitFor(() => server.isHolding(id));
-    server.update(id, {
-      state: 'failed',
-      error:
-        'Another apk process kept the package database locked for the whole wait.'
-    });
-    await waitFor(() => notification(id).type === 'error');
+    const id = await endJob(
+      'install',
+      ['py3-termcolor'],
+      {
+        state: 'failed',
+        error:
+          'Another apk process kept the package database locked for the whole wait.'
+      },
+      'error'
+    );
     expect(notification(id).message).toBe(
       'Installing py3-termcolor failed: Another apk process kept the package database locked for the whole wait.'
     );
@@ -417,8 +442,7 @@ describe('JobNotifier', () => {
     const preview = model.preview('install', ['py3-a']);
     await waitFor(() => model.activeJobFor('py3-a') !== null);
     const { id } = model.activeJobFor('py3-a')!;
-    await waitFor(() => server.isHolding(id));
-    server.update(id, { state: 'done' });
+    await server.updateWhenHeld(id, { state: 'done' });
     await preview;
     expect(Notification.manager.count).toBe(count);
   });
@@ -442,25 +466,27 @@ describe('JobNotifier', () => {
             )
           )
         : fetch(input);
-    const { id } = await model.submit('upgrade', ['py3-prettytable']);
-    await waitFor(() => server.isHolding(id));
-    server.update(id, {
-      state: 'done',
-      plan: {
-        steps: [
-          {
-            action: 'upgrade',
-            name: 'py3-prettytable',
-            version: '3.18.0-r0',
-            old_version: '3.17.0-r0'
-          }
-        ],
-        download_size: 0,
-        installed_size: 0
+    await endJob(
+      'upgrade',
+      ['py3-prettytable'],
+      {
+        state: 'done',
+        plan: {
+          steps: [
+            {
+              action: 'upgrade',
+              name: 'py3-prettytable',
+              version: '3.18.0-r0',
+              old_version: '3.17.0-r0'
+            }
+          ],
+          download_size: 0,
+          installed_size: 0
+        },
+        installed: ['py3-prettytable-3.18.0-r0']
       },
-      installed: ['py3-prettytable-3.18.0-r0']
-    });
-    await waitFor(() => notification(id).type === 'success');
+      'success'
+    );
     await notifier.kernelCheck;
     expect(requests).toHaveLength(1);
     const notice = Notification.manager.notifications.find(
@@ -485,25 +511,27 @@ describe('JobNotifier', () => {
       { k1: reply("'tabulate'") }
     );
     notifier = new JobNotifier({ model, trans, serviceManager: manager });
-    const { id } = await model.submit('install', ['py3-tabulate']);
-    await waitFor(() => server.isHolding(id));
-    server.update(id, {
-      state: 'done',
-      plan: {
-        steps: [
-          {
-            action: 'install',
-            name: 'py3-tabulate',
-            version: '0.10.0-r0',
-            old_version: null
-          }
-        ],
-        download_size: 0,
-        installed_size: 0
+    await endJob(
+      'install',
+      ['py3-tabulate'],
+      {
+        state: 'done',
+        plan: {
+          steps: [
+            {
+              action: 'install',
+              name: 'py3-tabulate',
+              version: '0.10.0-r0',
+              old_version: null
+            }
+          ],
+          download_size: 0,
+          installed_size: 0
+        },
+        installed: ['py3-tabulate-0.10.0-r0']
       },
-      installed: ['py3-tabulate-0.10.0-r0']
-    });
-    await waitFor(() => notification(id).type === 'success');
+      'success'
+    );
     await notifier.kernelCheck;
     expect(requests).toHaveLength(0);
     expect(
@@ -532,8 +560,7 @@ describe('runJob', () => {
   async function answerPreview(fields: Partial<IJob>): Promise<void> {
     await waitFor(() => model.activeJobFor('py3-a') !== null);
     const { id } = model.activeJobFor('py3-a')!;
-    await waitFor(() => server.isHolding(id));
-    server.update(id, fields);
+    await server.updateWhenHeld(id, fields);
   }
 
   function posts(): Record<string, unknown>[] {
@@ -627,8 +654,7 @@ describe('runJob', () => {
   async function answerRemovalPreview(fields: Partial<IJob>): Promise<void> {
     await waitFor(() => model.activeJobFor('py3-wcwidth') !== null);
     const { id } = model.activeJobFor('py3-wcwidth')!;
-    await waitFor(() => server.isHolding(id));
-    server.update(id, fields);
+    await server.updateWhenHeld(id, fields);
   }
 
   it('confirms a removal with its dry run', async () => {
@@ -812,8 +838,7 @@ describe('JobList', () => {
     );
     expect(job(failed.id)!.classList).toContain('jp-mod-expanded');
 
-    await waitFor(() => server.isHolding(id));
-    server.update(id, {
+    await server.updateWhenHeld(id, {
       state: 'done',
       progress: 1,
       installed: ['py3-a-1.0-r0']
@@ -868,8 +893,7 @@ describe('JobsStatus', () => {
     // Queued with nothing ahead of it: it is about to start, not waiting.
     const { id } = await model.submit('upgrade', ['py3-a']);
     await waitFor(() => status.node.textContent === 'apk: upgrading py3-a');
-    await waitFor(() => server.isHolding(id));
-    server.update(id, { state: 'running', progress: 0.5 });
+    await server.updateWhenHeld(id, { state: 'running', progress: 0.5 });
     await waitFor(() => status.node.textContent === 'apk: upgrading py3-a');
     await model.submit('install', ['py3-b']);
     await waitFor(() =>

@@ -632,8 +632,7 @@ describe('CatalogPanel with jobs', () => {
     expect(
       row('pkg-001').querySelector('.jp-ApkPanel-jobState')!.textContent
     ).toBe('queued');
-    await waitFor(() => server.isHolding(id));
-    server.update(id, { state: 'running', progress: 0.5 });
+    await server.updateWhenHeld(id, { state: 'running', progress: 0.5 });
     await waitFor(
       () =>
         row('pkg-001').querySelector('.jp-ApkPanel-jobState')?.textContent ===
@@ -643,8 +642,7 @@ describe('CatalogPanel with jobs', () => {
       '.jp-ApkPanel-progressBar'
     )!;
     expect(bar.style.width).toBe('50%');
-    await waitFor(() => server.isHolding(id));
-    server.update(id, { state: 'done', progress: 1 });
+    await server.updateWhenHeld(id, { state: 'done', progress: 1 });
     await waitFor(
       () => !row('pkg-001').classList.contains('jp-mod-installing')
     );

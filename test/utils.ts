@@ -351,6 +351,19 @@ export class FakeJobServer {
   }
 
   /**
+   * Wait until a long-poll for the job is held, then `update` it: the change
+   * reaches the client as the answer to that long-poll.
+   */
+  async updateWhenHeld(
+    id: string,
+    fields: Partial<IJob>,
+    log = ''
+  ): Promise<void> {
+    await waitFor(() => this.isHolding(id));
+    this.update(id, fields, log);
+  }
+
+  /**
    * Drop a job, as if the server's history had been deleted.
    */
   forget(id: string): void {

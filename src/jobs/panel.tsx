@@ -8,16 +8,11 @@
 
 import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import {
-  clearIcon,
-  PanelWithToolbar,
-  ReactWidget,
-  refreshIcon,
-  ToolbarButton
-} from '@jupyterlab/ui-components';
+import { clearIcon, ReactWidget, refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { describeRequestError } from '../api';
+import { ToolbarSection } from '../ui/section';
 import { ERROR_CLASS, JobEntry } from './entry';
 import { isActiveState, JobsModel } from './model';
 
@@ -192,69 +187,44 @@ export namespace JobList {
 /**
  * The jobs section of the sidebar, with a toolbar button to fetch the jobs again.
  */
-export class JobsSection extends PanelWithToolbar {
+export class JobsSection extends ToolbarSection<JobsModel> {
   /**
    * Construct the section.
    */
   constructor(options: JobsSection.IOptions) {
-    super();
     const { model, trans } = options;
-    this.model = model;
-    this._trans = trans;
-    this.addClass(SECTION_CLASS);
-    this.toolbar.addItem(
-      'clear',
-      new ToolbarButton({
-        icon: clearIcon,
-        onClick: () => model.clearFinished(),
-        tooltip: trans.__('Clear the finished jobs from this list'),
-        label: trans.__('Clear finished')
-      })
-    );
-    this.toolbar.addItem(
-      'refresh',
-      new ToolbarButton({
-        icon: refreshIcon,
-        onClick: () => void model.restore(),
-        tooltip: trans.__('Fetch the recent jobs again')
-      })
-    );
-    this.list = new JobList({ model, trans });
-    this.addWidget(this.list);
-    model.stateChanged.connect(this._updateTitle, this);
-    this._updateTitle();
+    const list = new JobList({ model, trans });
+    super({
+      model,
+      className: SECTION_CLASS,
+      label: () => {
+        const active = model.activeJobs.length;
+        return active === 0
+          ? trans.__('Jobs')
+          : trans._n('Jobs (%1 running)', 'Jobs (%1 running)', active);
+      },
+      buttons: {
+        clear: {
+          icon: clearIcon,
+          onClick: () => model.clearFinished(),
+          tooltip: trans.__('Clear the finished jobs from this list'),
+          label: trans.__('Clear finished')
+        },
+        refresh: {
+          icon: refreshIcon,
+          onClick: () => void model.restore(),
+          tooltip: trans.__('Fetch the recent jobs again')
+        }
+      },
+      content: list
+    });
+    this.list = list;
   }
-
-  /**
-   * The model rendered.
-   */
-  readonly model: JobsModel;
 
   /**
    * The list of jobs.
    */
   readonly list: JobList;
-
-  /**
-   * Dispose of the section.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.stateChanged.disconnect(this._updateTitle, this);
-    super.dispose();
-  }
-
-  private _updateTitle(): void {
-    const active = this.model.activeJobs.length;
-    this.title.label =
-      active === 0
-        ? this._trans.__('Jobs')
-        : this._trans._n('Jobs (%1 running)', 'Jobs (%1 running)', active);
-  }
-
-  private _trans: TranslationBundle;
 }
 
 /**
