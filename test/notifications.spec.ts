@@ -319,67 +319,65 @@ describe('JobNotifier', () => {
     );
   });
 
-  it('names the dependencies a job installed too', async () => {
-    notifier = new JobNotifier({ model, trans });
-    const id = await endJob(
+  it.each<
+    [string, JobAction, string, Partial<IJob>, string, string, number | false]
+  >([
+    [
+      'names the dependencies a job installed too',
       'install',
-      ['py3-prettytable'],
+      'py3-prettytable',
       {
         state: 'done',
         installed: ['py3-prettytable-3.17.0-r0', 'py3-wcwidth-0.2.13-r1']
       },
-      'success'
-    );
-    expect(notification(id).message).toBe(
-      'Installed py3-prettytable (and 1 dependency: py3-wcwidth).'
-    );
-  });
-
-  it('names the packages a removal took away too', async () => {
-    notifier = new JobNotifier({ model, trans });
-    const id = await endJob(
+      'success',
+      'Installed py3-prettytable (and 1 dependency: py3-wcwidth).',
+      5000
+    ],
+    [
+      'names the packages a removal took away too',
       'remove',
-      ['py3-prettytable'],
+      'py3-prettytable',
       {
         state: 'done',
         installed: ['py3-prettytable (removed)', 'py3-wcwidth (removed)']
       },
-      'success'
-    );
-    expect(notification(id).message).toBe(
-      'Removed py3-prettytable (and 1 package no longer needed: py3-wcwidth).'
-    );
-  });
-
-  it('warns, and stays, when a removal removed nothing', async () => {
-    notifier = new JobNotifier({ model, trans });
-    const id = await endJob(
+      'success',
+      'Removed py3-prettytable (and 1 package no longer needed: py3-wcwidth).',
+      5000
+    ],
+    [
+      'warns, and stays, when a removal removed nothing',
       'remove',
-      ['py3-wcwidth'],
+      'py3-wcwidth',
       {
         state: 'done',
         installed: [],
         warnings: ['py3-wcwidth is needed by py3-prettytable']
       },
-      'warning'
-    );
-    expect(notification(id).message).toBe(
-      'Nothing was removed: py3-wcwidth is needed by py3-prettytable.'
-    );
-    expect(notification(id).options.autoClose).toBe(false);
-  });
-
-  it('warns about a removal that kept its package even without server warnings', async () => {
+      'warning',
+      'Nothing was removed: py3-wcwidth is needed by py3-prettytable.',
+      false
+    ],
+    [
+      'warns, and stays, about a removal that kept its package even without server warnings',
+      'remove',
+      'py3-wcwidth',
+      { state: 'done', installed: [] },
+      'warning',
+      'Nothing was removed: apk kept py3-wcwidth.',
+      false
+    ]
+  ])('%s', async (_, action, name, fields, type, message, autoClose) => {
     notifier = new JobNotifier({ model, trans });
     const id = await endJob(
-      'remove',
-      ['py3-wcwidth'],
-      { state: 'done', installed: [] },
-      'warning'
+      action,
+      [name],
+      fields,
+      type as Notification.TypeOptions
     );
-    expect(notification(id).message).toBe(
-      'Nothing was removed: apk kept py3-wcwidth.'
-    );
+    expect(notification(id).message).toBe(message);
+    expect(notification(id).options.autoClose).toBe(autoClose);
   });
 
   it('says a job waits for others only when another one is ahead of it', async () => {
