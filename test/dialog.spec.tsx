@@ -16,39 +16,22 @@ import {
   showPlanDialog
 } from '../src/jobs/dialog';
 import { JobsModel } from '../src/jobs/model';
-import { FakeJobServer, waitFor } from './utils';
+import { FakeJobServer, jobPlan, waitFor } from './utils';
 
 const trans = nullTranslator.load('jupyterlab_apk');
 
-const PLAN: IJobPlan = {
-  steps: [
-    {
-      action: 'install',
-      name: 'py3-wcwidth',
-      version: '0.9.4-r0',
-      old_version: null
-    },
-    {
-      action: 'upgrade',
-      name: 'py3-prettytable',
-      version: '3.18.0-r0',
-      old_version: '3.17.0-r0'
-    }
+const PLAN: IJobPlan = jobPlan(
+  [
+    ['install', 'py3-wcwidth', '0.9.4-r0', null],
+    ['upgrade', 'py3-prettytable', '3.18.0-r0', '3.17.0-r0']
   ],
-  download_size: 321660,
-  installed_size: 1846662
-};
+  { download_size: 321660, installed_size: 1846662 }
+);
 
 /**
  * A removal's plan, as the server's dry run gives it.
  */
-const REMOVAL: IJobPlan = {
-  steps: [
-    { action: 'remove', name: 'py3-a', version: '1.0-r0', old_version: null }
-  ],
-  download_size: 0,
-  installed_size: 0
-};
+const REMOVAL: IJobPlan = jobPlan([['remove', 'py3-a', '1.0-r0', null]]);
 
 /**
  * Render a React element in an attached widget.

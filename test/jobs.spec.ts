@@ -3,7 +3,7 @@
 
 import { IJob } from '../src/api';
 import { JobsModel } from '../src/jobs/model';
-import { FakeJobServer, sleep, waitFor } from './utils';
+import { FakeJobServer, jobPlan, sleep, waitFor } from './utils';
 
 /**
  * A model on a fake server, with short retry pauses.
@@ -440,18 +440,10 @@ describe('JobsModel', () => {
       expect(model.jobs).toHaveLength(0);
       expect(model.hasActive).toBe(false);
       expect(model.activeJobFor('py3-a')!.job.preview).toBe(true);
-      const plan: IJob['plan'] = {
-        steps: [
-          {
-            action: 'install',
-            name: 'py3-a',
-            version: '1.0-r0',
-            old_version: null
-          }
-        ],
-        download_size: 1000,
-        installed_size: 4000
-      };
+      const plan: IJob['plan'] = jobPlan(
+        [['install', 'py3-a', '1.0-r0', null]],
+        { download_size: 1000, installed_size: 4000 }
+      );
       await server.updateWhenHeld(id, { state: 'done', plan });
       const entry = await preview;
       expect(entry.state).toBe('done');

@@ -23,7 +23,7 @@ import { JobsModel } from '../src/jobs/model';
 import { JobNotifier } from '../src/jobs/notifications';
 import { JobList } from '../src/jobs/panel';
 import { JobsStatus } from '../src/jobs/statusbar';
-import { FakeJobServer, finishedJob, sleep, waitFor } from './utils';
+import { FakeJobServer, finishedJob, jobPlan, sleep, waitFor } from './utils';
 
 const trans = nullTranslator.load('jupyterlab_apk');
 
@@ -112,24 +112,10 @@ function fakeServiceManager(
 describe('changedPackages', () => {
   it('keeps upgrades and removals, and leaves fresh installs out', () => {
     const job = finishedJob({
-      plan: {
-        steps: [
-          {
-            action: 'install',
-            name: 'py3-wcwidth',
-            version: '0.9.4-r0',
-            old_version: null
-          },
-          {
-            action: 'upgrade',
-            name: 'py3-prettytable',
-            version: '3.18.0-r0',
-            old_version: '3.17.0-r0'
-          }
-        ],
-        download_size: 0,
-        installed_size: 0
-      },
+      plan: jobPlan([
+        ['install', 'py3-wcwidth', '0.9.4-r0', null],
+        ['upgrade', 'py3-prettytable', '3.18.0-r0', '3.17.0-r0']
+      ]),
       installed: ['py3-prettytable-3.18.0-r0', 'py3-wcwidth-0.9.4-r0']
     });
     expect(changedPackages(job)).toEqual(['py3-prettytable']);
@@ -145,18 +131,7 @@ describe('changedPackages', () => {
 
   it('counts a reinstall, which changes no version', () => {
     const job = finishedJob({
-      plan: {
-        steps: [
-          {
-            action: 'reinstall',
-            name: 'py3-a',
-            version: '1.0-r0',
-            old_version: null
-          }
-        ],
-        download_size: 0,
-        installed_size: 0
-      }
+      plan: jobPlan([['reinstall', 'py3-a', '1.0-r0', null]])
     });
     expect(changedPackages(job)).toEqual(['py3-a']);
   });
@@ -469,18 +444,9 @@ describe('JobNotifier', () => {
       ['py3-prettytable'],
       {
         state: 'done',
-        plan: {
-          steps: [
-            {
-              action: 'upgrade',
-              name: 'py3-prettytable',
-              version: '3.18.0-r0',
-              old_version: '3.17.0-r0'
-            }
-          ],
-          download_size: 0,
-          installed_size: 0
-        },
+        plan: jobPlan([
+          ['upgrade', 'py3-prettytable', '3.18.0-r0', '3.17.0-r0']
+        ]),
         installed: ['py3-prettytable-3.18.0-r0']
       },
       'success'
@@ -514,18 +480,7 @@ describe('JobNotifier', () => {
       ['py3-tabulate'],
       {
         state: 'done',
-        plan: {
-          steps: [
-            {
-              action: 'install',
-              name: 'py3-tabulate',
-              version: '0.10.0-r0',
-              old_version: null
-            }
-          ],
-          download_size: 0,
-          installed_size: 0
-        },
+        plan: jobPlan([['install', 'py3-tabulate', '0.10.0-r0', null]]),
         installed: ['py3-tabulate-0.10.0-r0']
       },
       'success'
@@ -555,10 +510,34 @@ describe('runJob', () => {
     document.body.innerHTML = '';
   });
 
-  async function answerPreview(fields: Partial<IJob>): Promise<void> {
-    await waitFor(() => model.activeJobFor('py3-a') !== null);
-    const { id } = model.activeJobFor('py3-a')!;
-    await server.updateWhenHeld(id, fields);
+  /**
+   * Run a confirmed job on `name` and answer its preview with `fields`; the
+   * run, still waiting for the user (wrapped, so that it is not awaited here).
+   */
+  async function runPreviewed(
+    action: JobAction,
+    name: string,
+    fields: Partial<IJob>
+  ): Promise<{ result: ReturnType<typeof runJob> }> {
+    const result = runJob({
+      model,
+      action,
+      packages: [name],
+      confirm: true,
+      trans
+    });
+    await waitFor(() => model.activeJobFor(name) !== null);
+    await server.updateWhenHeld(model.activeJobFor(name)!.id, fields);
+    return { result };
+  }
+
+  /**
+   * Click the open dialog's accept, reject or warn button.
+   */
+  function click(button: 'accept' | 'reject' | 'warn'): void {
+    document
+      .querySelector<HTMLButtonElement>(`.jp-Dialog button.jp-mod-${button}`)!
+      .click();
   }
 
   function posts(): Record<string, unknown>[] {
@@ -568,27 +547,12 @@ describe('runJob', () => {
   }
 
   it('previews, shows the plan, and submits once accepted', async () => {
-    const result = runJob({
-      model,
-      action: 'install',
-      packages: ['py3-a'],
-      confirm: true,
-      trans
-    });
-    await answerPreview({
+    const { result } = await runPreviewed('install', 'py3-a', {
       state: 'done',
-      plan: {
-        steps: [
-          {
-            action: 'install',
-            name: 'py3-a',
-            version: '1.0-r0',
-            old_version: null
-          }
-        ],
+      plan: jobPlan([['install', 'py3-a', '1.0-r0', null]], {
         download_size: 10,
         installed_size: 20
-      }
+      })
     });
     await waitFor(
       () => document.querySelector('.jp-Dialog .jp-ApkPlan') !== null
@@ -596,43 +560,25 @@ describe('runJob', () => {
     expect(
       document.querySelector('.jp-ApkPlan-step[data-package="py3-a"]')
     ).not.toBeNull();
-    document
-      .querySelector<HTMLButtonElement>('.jp-Dialog button.jp-mod-accept')!
-      .click();
+    click('accept');
     const entry = await result;
     expect(entry!.job.preview).toBe(false);
     expect(posts().map(post => post.preview)).toEqual([true, false]);
   });
 
   it('submits nothing when the user cancels', async () => {
-    const result = runJob({
-      model,
-      action: 'install',
-      packages: ['py3-a'],
-      confirm: true,
-      trans
-    });
-    await answerPreview({
+    const { result } = await runPreviewed('install', 'py3-a', {
       state: 'done',
       plan: { steps: [], download_size: 0, installed_size: 0 }
     });
     await waitFor(() => document.querySelector('.jp-Dialog') !== null);
-    document
-      .querySelector<HTMLButtonElement>('.jp-Dialog button.jp-mod-reject')!
-      .click();
+    click('reject');
     expect(await result).toBeNull();
     expect(posts()).toHaveLength(1);
   });
 
   it('explains a plan that fails instead of asking', async () => {
-    const result = runJob({
-      model,
-      action: 'install',
-      packages: ['py3-a'],
-      confirm: true,
-      trans
-    });
-    await answerPreview({
+    const { result } = await runPreviewed('install', 'py3-a', {
       state: 'failed',
       error: 'No repository has a package named py3-a.'
     });
@@ -642,41 +588,15 @@ describe('runJob', () => {
     expect(document.querySelector('.jp-ApkPlan-error')!.textContent).toBe(
       'No repository has a package named py3-a.'
     );
-    document
-      .querySelector<HTMLButtonElement>('.jp-Dialog button.jp-mod-accept')!
-      .click();
+    click('accept');
     expect(await result).toBeNull();
     expect(posts()).toHaveLength(1);
   });
 
-  async function answerRemovalPreview(fields: Partial<IJob>): Promise<void> {
-    await waitFor(() => model.activeJobFor('py3-wcwidth') !== null);
-    const { id } = model.activeJobFor('py3-wcwidth')!;
-    await server.updateWhenHeld(id, fields);
-  }
-
   it('confirms a removal with its dry run', async () => {
-    const result = runJob({
-      model,
-      action: 'remove',
-      packages: ['py3-wcwidth'],
-      confirm: true,
-      trans
-    });
-    await answerRemovalPreview({
+    const { result } = await runPreviewed('remove', 'py3-wcwidth', {
       state: 'done',
-      plan: {
-        steps: [
-          {
-            action: 'remove',
-            name: 'py3-wcwidth',
-            version: '0.2.13-r1',
-            old_version: null
-          }
-        ],
-        download_size: 0,
-        installed_size: 0
-      }
+      plan: jobPlan([['remove', 'py3-wcwidth', '0.2.13-r1', null]])
     });
     await waitFor(
       () => document.querySelector('.jp-Dialog .jp-ApkPlan-step') !== null
@@ -684,9 +604,7 @@ describe('runJob', () => {
     const step = document.querySelector<HTMLElement>('.jp-ApkPlan-step')!;
     expect(step.dataset.package).toBe('py3-wcwidth');
     expect(step.textContent).toContain('0.2.13-r1');
-    document
-      .querySelector<HTMLButtonElement>('.jp-Dialog button.jp-mod-warn')!
-      .click();
+    click('warn');
     await result;
     expect(posts()).toEqual([
       { action: 'remove', packages: ['py3-wcwidth'], preview: true },
@@ -695,14 +613,7 @@ describe('runJob', () => {
   });
 
   it('says that a removal would remove nothing, and why, without offering it', async () => {
-    const result = runJob({
-      model,
-      action: 'remove',
-      packages: ['py3-wcwidth'],
-      confirm: true,
-      trans
-    });
-    await answerRemovalPreview({
+    const { result } = await runPreviewed('remove', 'py3-wcwidth', {
       state: 'done',
       plan: {
         steps: [],
@@ -718,22 +629,13 @@ describe('runJob', () => {
       'Nothing will be removed: py3-wcwidth is needed by py3-prettytable.'
     );
     expect(document.querySelector('.jp-Dialog button.jp-mod-warn')).toBeNull();
-    document
-      .querySelector<HTMLButtonElement>('.jp-Dialog button.jp-mod-accept')!
-      .click();
+    click('accept');
     expect(await result).toBeNull();
     expect(posts()).toHaveLength(1);
   });
 
   it('says nothing will be removed even when the server does not say why', async () => {
-    const result = runJob({
-      model,
-      action: 'remove',
-      packages: ['py3-wcwidth'],
-      confirm: true,
-      trans
-    });
-    await answerRemovalPreview({
+    const { result } = await runPreviewed('remove', 'py3-wcwidth', {
       state: 'done',
       plan: { steps: [], download_size: 0, installed_size: 0 }
     });
@@ -743,9 +645,7 @@ describe('runJob', () => {
     expect(document.querySelector('.jp-ApkPlan-empty')!.textContent).toBe(
       'Nothing will be removed: apk kept py3-wcwidth.'
     );
-    document
-      .querySelector<HTMLButtonElement>('.jp-Dialog button.jp-mod-accept')!
-      .click();
+    click('accept');
     expect(await result).toBeNull();
   });
 

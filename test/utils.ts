@@ -10,6 +10,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import {
   IDecision,
+  IJobPlan,
   IJob,
   IPackage,
   IPackageDetails,
@@ -547,6 +548,27 @@ export function json(body: unknown, status = 200): Promise<Response> {
       headers: { 'Content-Type': 'application/json' }
     })
   );
+}
+
+/**
+ * A plan of `steps`, each `[action, name, version, old_version]`, with no
+ * sizes unless `sizes` gives them.
+ */
+export function jobPlan(
+  steps: [string, string, string, string | null][],
+  sizes: Partial<IJobPlan> = {}
+): IJobPlan {
+  return {
+    steps: steps.map(([action, name, version, old_version]) => ({
+      action,
+      name,
+      version,
+      old_version
+    })),
+    download_size: 0,
+    installed_size: 0,
+    ...sizes
+  };
 }
 
 /**
