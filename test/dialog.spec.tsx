@@ -7,7 +7,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
-import { IJobPlan } from '../src/api';
+import { IJobPlan, JobAction } from '../src/api';
 import {
   isDestructive,
   packagesLabel,
@@ -127,14 +127,25 @@ describe('showPlanDialog', () => {
     document.body.innerHTML = '';
   });
 
+  /**
+   * Open the plan dialog of `action` on `name`: the user's answer, and the
+   * dialog's node.
+   */
+  async function openPlanDialog(
+    action: JobAction,
+    name: string,
+    plan: IJobPlan
+  ): Promise<{ result: Promise<boolean>; dialog: HTMLElement }> {
+    const result = showPlanDialog({ action, packages: [name], plan, trans });
+    return { result, dialog: await dialogNode() };
+  }
+
   it('shows the plan and resolves true when accepted', async () => {
-    const result = showPlanDialog({
-      action: 'install',
-      packages: ['py3-prettytable'],
-      plan: PLAN,
-      trans
-    });
-    const dialog = await dialogNode();
+    const { result, dialog } = await openPlanDialog(
+      'install',
+      'py3-prettytable',
+      PLAN
+    );
     // The dialog's header renders a moment after its body.
     await waitFor(() =>
       (dialog.textContent ?? '').includes('Install py3-prettytable?')
@@ -151,25 +162,17 @@ describe('showPlanDialog', () => {
   });
 
   it('resolves false when cancelled', async () => {
-    const result = showPlanDialog({
-      action: 'install',
-      packages: ['py3-prettytable'],
-      plan: PLAN,
-      trans
-    });
-    const dialog = await dialogNode();
+    const { result, dialog } = await openPlanDialog(
+      'install',
+      'py3-prettytable',
+      PLAN
+    );
     dialog.querySelector<HTMLButtonElement>('button.jp-mod-reject')!.click();
     await expect(result).resolves.toBe(false);
   });
 
   it('asks for a removal with a warning button', async () => {
-    const result = showPlanDialog({
-      action: 'remove',
-      packages: ['py3-a'],
-      plan: REMOVAL,
-      trans
-    });
-    const dialog = await dialogNode();
+    const { result, dialog } = await openPlanDialog('remove', 'py3-a', REMOVAL);
     const warn = dialog.querySelector<HTMLButtonElement>('button.jp-mod-warn')!;
     expect(warn.textContent).toContain('Remove');
     warn.click();

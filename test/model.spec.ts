@@ -3,10 +3,11 @@
 
 import { ServerConnection } from '@jupyterlab/services';
 
-import { IPackageDetails, IPackageList, IRepository } from '../src/api';
+import { IPackageDetails, IPackageList } from '../src/api';
 import { CatalogModel, isCatalogFilter } from '../src/catalog/model';
 import {
   answer,
+  BROKEN_REPOSITORIES,
   deferred,
   IDeferred,
   makePackage,
@@ -457,42 +458,11 @@ describe('CatalogModel', () => {
   });
 
   describe('repositories', () => {
-    const broken: IRepository[] = [
-      {
-        url: 'https://example.invalid/main',
-        status: 'ok',
-        message: null,
-        packages: 100,
-        refreshed: '2026-01-01T00:00:00Z'
-      },
-      {
-        url: 'https://example.invalid/community',
-        status: 'untrusted',
-        message: 'no trusted key for signature RSA.alpine-devel@x.rsa.pub',
-        packages: 0,
-        refreshed: null
-      },
-      {
-        url: 'https://example.invalid/testing',
-        status: 'error',
-        message: 'HTTP 404 fetching APKINDEX.tar.gz',
-        packages: 0,
-        refreshed: null
-      },
-      {
-        url: 'https://example.invalid/edge',
-        status: 'stale',
-        message: 'timed out; using the copy from 2026-01-01',
-        packages: 20,
-        refreshed: '2026-01-01T00:00:00Z'
-      }
-    ];
-
     it('keeps every repository with its status and message', async () => {
       model = new TestModel();
-      model.repositoriesList = broken;
+      model.repositoriesList = BROKEN_REPOSITORIES;
       await model.initialize();
-      expect(model.repositories).toEqual(broken);
+      expect(model.repositories).toEqual(BROKEN_REPOSITORIES);
       expect(model.repositoriesError).toBeNull();
     });
 
@@ -509,11 +479,11 @@ describe('CatalogModel', () => {
 
     it('refreshCatalog re-reads them, then searches again', async () => {
       model = await initialized();
-      model.refreshHandler = () => Promise.resolve(broken);
+      model.refreshHandler = () => Promise.resolve(BROKEN_REPOSITORIES);
       const repositories = await model.refreshCatalog();
       expect(model.refreshCount).toBe(1);
-      expect(repositories).toEqual(broken);
-      expect(model.repositories).toEqual(broken);
+      expect(repositories).toEqual(BROKEN_REPOSITORIES);
+      expect(model.repositories).toEqual(BROKEN_REPOSITORIES);
       expect(model.queries).toHaveLength(2);
     });
 

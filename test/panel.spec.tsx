@@ -4,10 +4,11 @@
 import { nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import { IPackageList, IRepository, JobAction } from '../src/api';
+import { IPackageList, JobAction } from '../src/api';
 import { CatalogPanel, PANEL_ID } from '../src/catalog/panel';
 import { JobsModel } from '../src/jobs/model';
 import {
+  BROKEN_REPOSITORIES,
   deferred,
   FakeJobServer,
   responseError,
@@ -375,52 +376,23 @@ describe('CatalogPanel', () => {
   });
 
   it('explains repositories that are not ok', async () => {
-    const repositories: IRepository[] = [
-      {
-        url: 'https://example.invalid/main',
-        status: 'ok',
-        message: null,
-        packages: 100,
-        refreshed: '2026-01-01T00:00:00Z'
-      },
-      {
-        url: 'https://example.invalid/community',
-        status: 'untrusted',
-        message: 'no trusted key for RSA.alpine@x.rsa.pub',
-        packages: 0,
-        refreshed: null
-      },
-      {
-        url: 'https://example.invalid/testing',
-        status: 'error',
-        message: 'HTTP 404',
-        packages: 0,
-        refreshed: null
-      }
-    ];
     await open(m => {
-      m.repositoriesList = repositories;
+      m.repositoriesList = BROKEN_REPOSITORIES;
     });
     await waitFor(
-      () => panel.node.querySelectorAll('.jp-ApkPanel-repository').length === 3
+      () => panel.node.querySelectorAll('.jp-ApkPanel-repository').length === 4
     );
-    const untrusted = panel.node.querySelector(
-      '.jp-ApkPanel-repository[data-status="untrusted"]'
-    )!;
-    expect(
-      untrusted.querySelector('.jp-ApkPanel-repositoryMessage')!.textContent
-    ).toContain('no trusted key for RSA.alpine@x.rsa.pub');
-    const error = panel.node.querySelector(
-      '.jp-ApkPanel-repository[data-status="error"]'
-    )!;
-    expect(
-      error.querySelector('.jp-ApkPanel-repositoryMessage')!.textContent
-    ).toContain('HTTP 404');
-    const ok = panel.node.querySelector(
-      '.jp-ApkPanel-repository[data-status="ok"]'
-    )!;
-    expect(ok.querySelector('.jp-ApkPanel-repositoryMessage')).toBeNull();
-    expect(panel.node.textContent).toContain('Repositories (2 problems)');
+    const message = (status: string) =>
+      panel.node
+        .querySelector(`.jp-ApkPanel-repository[data-status="${status}"]`)!
+        .querySelector('.jp-ApkPanel-repositoryMessage')?.textContent;
+    expect(message('untrusted')).toContain(
+      'no trusted key for signature RSA.alpine-devel@x.rsa.pub'
+    );
+    expect(message('error')).toContain('HTTP 404');
+    expect(message('stale')).toContain('using the copy from 2026-01-01');
+    expect(message('ok')).toBeUndefined();
+    expect(panel.node.textContent).toContain('Repositories (3 problems)');
   });
 
   it('shows the demo banner in demo mode only', async () => {

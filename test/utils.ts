@@ -551,6 +551,40 @@ export function json(body: unknown, status = 200): Promise<Response> {
 }
 
 /**
+ * Repositories in each state: ok, untrusted, error and stale.
+ */
+export const BROKEN_REPOSITORIES: IRepository[] = [
+  {
+    url: 'https://example.invalid/main',
+    status: 'ok',
+    message: null,
+    packages: 100,
+    refreshed: '2026-01-01T00:00:00Z'
+  },
+  {
+    url: 'https://example.invalid/community',
+    status: 'untrusted',
+    message: 'no trusted key for signature RSA.alpine-devel@x.rsa.pub',
+    packages: 0,
+    refreshed: null
+  },
+  {
+    url: 'https://example.invalid/testing',
+    status: 'error',
+    message: 'HTTP 404 fetching APKINDEX.tar.gz',
+    packages: 0,
+    refreshed: null
+  },
+  {
+    url: 'https://example.invalid/edge',
+    status: 'stale',
+    message: 'timed out; using the copy from 2026-01-01',
+    packages: 20,
+    refreshed: '2026-01-01T00:00:00Z'
+  }
+];
+
+/**
  * A plan of `steps`, each `[action, name, version, old_version]`, with no
  * sizes unless `sizes` gives them.
  */
