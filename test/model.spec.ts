@@ -193,28 +193,24 @@ describe('CatalogModel', () => {
 
   describe('stale responses', () => {
     /**
-     * A model whose package fetches wait for the test to settle them.
+     * Make `model` one whose package fetches wait for the test to settle them,
+     * and search for 'pkg-00': the pending fetches, oldest first.
      */
-    async function manual(): Promise<{
-      model: TestModel;
-      pending: IDeferred<IPackageList>[];
-    }> {
-      const m = await initialized();
+    async function searchPending(): Promise<IDeferred<IPackageList>[]> {
+      model = await initialized();
       const pending: IDeferred<IPackageList>[] = [];
-      m.packagesHandler = () => {
+      model.packagesHandler = () => {
         const d = deferred<IPackageList>();
         pending.push(d);
         return d.promise;
       };
-      return { model: m, pending };
+      model.query = 'pkg-00';
+      await waitFor(() => pending.length === 1);
+      return pending;
     }
 
     it('drops an older response that arrives after the newer one', async () => {
-      const setup = await manual();
-      model = setup.model;
-      const { pending } = setup;
-      model.query = 'pkg-00';
-      await waitFor(() => pending.length === 1);
+      const pending = await searchPending();
       model.query = 'pkg-01';
       await waitFor(() => pending.length === 2);
 
@@ -237,11 +233,7 @@ describe('CatalogModel', () => {
     });
 
     it('never shows an older response once the query changed', async () => {
-      const setup = await manual();
-      model = setup.model;
-      const { pending } = setup;
-      model.query = 'pkg-00';
-      await waitFor(() => pending.length === 1);
+      const pending = await searchPending();
       model.query = 'pkg-01';
       // The first reply arrives while the second search is still debounced.
       pending[0].resolve(answer(model.catalog, model.queries[1]));
@@ -260,11 +252,7 @@ describe('CatalogModel', () => {
     });
 
     it('drops an older error too', async () => {
-      const setup = await manual();
-      model = setup.model;
-      const { pending } = setup;
-      model.query = 'pkg-00';
-      await waitFor(() => pending.length === 1);
+      const pending = await searchPending();
       model.query = 'pkg-01';
       await waitFor(() => pending.length === 2);
       pending[1].resolve(answer(model.catalog, model.queries[2]));
@@ -275,11 +263,7 @@ describe('CatalogModel', () => {
     });
 
     it('aborts the request of the older query', async () => {
-      const setup = await manual();
-      model = setup.model;
-      const { pending } = setup;
-      model.query = 'pkg-00';
-      await waitFor(() => pending.length === 1);
+      const pending = await searchPending();
       const first = model.signals[1]!;
       expect(first.aborted).toBe(false);
       model.query = 'pkg-01';
