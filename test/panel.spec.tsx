@@ -57,6 +57,17 @@ describe('CatalogPanel', () => {
     await model.initialize();
   }
 
+  /**
+   * Open the panel, wait for its first rows, and return its search box.
+   */
+  async function openSearchBox(): Promise<HTMLInputElement> {
+    await open();
+    await waitFor(() => rows(panel).length > 0);
+    return panel.node.querySelector<HTMLInputElement>(
+      '.jp-ApkPanel-search input'
+    )!;
+  }
+
   afterEach(() => {
     panel?.dispose();
     model?.dispose();
@@ -203,11 +214,7 @@ describe('CatalogPanel', () => {
   });
 
   it('searches as the user types in the search box', async () => {
-    await open();
-    await waitFor(() => rows(panel).length > 0);
-    const input = panel.node.querySelector<HTMLInputElement>(
-      '.jp-ApkPanel-search input'
-    )!;
+    const input = await openSearchBox();
     setValue(input, 'pkg-01', 'input');
     expect(model.query).toBe('pkg-01');
     await waitFor(() => rows(panel).length === 3);
@@ -219,11 +226,7 @@ describe('CatalogPanel', () => {
   });
 
   it('keeps every keystroke when typing faster than it renders', async () => {
-    await open();
-    await waitFor(() => rows(panel).length > 0);
-    const input = panel.node.querySelector<HTMLInputElement>(
-      '.jp-ApkPanel-search input'
-    )!;
+    const input = await openSearchBox();
     // Each key appends to what the input shows, before any re-render.
     for (const char of 'pkg-01') {
       setValue(input, input.value + char, 'input');
@@ -235,11 +238,7 @@ describe('CatalogPanel', () => {
   });
 
   it('clears the search with Escape', async () => {
-    await open();
-    await waitFor(() => rows(panel).length > 0);
-    const input = panel.node.querySelector<HTMLInputElement>(
-      '.jp-ApkPanel-search input'
-    )!;
+    const input = await openSearchBox();
     setValue(input, 'pkg-01', 'input');
     await waitFor(() => rows(panel).length === 3);
     key(input, 'Escape');
@@ -337,11 +336,7 @@ describe('CatalogPanel', () => {
   });
 
   it('moves through the rows with the keyboard and opens details with Enter', async () => {
-    await open();
-    await waitFor(() => rows(panel).length > 0);
-    const input = panel.node.querySelector<HTMLInputElement>(
-      '.jp-ApkPanel-search input'
-    )!;
+    const input = await openSearchBox();
     const list = panel.node.querySelector<HTMLElement>('.jp-ApkPanel-list')!;
     key(input, 'ArrowDown');
     await waitFor(() => rows(panel)[0].classList.contains('jp-mod-active'));
