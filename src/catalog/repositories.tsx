@@ -7,7 +7,7 @@
  */
 
 import { TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget, refreshIcon } from '@jupyterlab/ui-components';
+import { VDomRenderer, refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IRepository } from '../api';
@@ -26,32 +26,14 @@ import { RepositoryEntry } from './repository';
 /**
  * The list of configured repositories and their state.
  */
-export class RepositoryList extends ReactWidget {
+export class RepositoryList extends VDomRenderer<CatalogModel> {
   /**
    * Construct the list.
    */
   constructor(options: RepositoryList.IOptions) {
-    super();
-    this.model = options.model;
+    super(options.model);
     this._trans = options.trans;
     this.addClass(REPOSITORIES_CLASS);
-    this.model.stateChanged.connect(this.update, this);
-  }
-
-  /**
-   * The model rendered.
-   */
-  readonly model: CatalogModel;
-
-  /**
-   * Dispose of the list.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.stateChanged.disconnect(this.update, this);
-    super.dispose();
   }
 
   protected render(): JSX.Element {

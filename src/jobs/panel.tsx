@@ -8,7 +8,11 @@
 
 import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { clearIcon, ReactWidget, refreshIcon } from '@jupyterlab/ui-components';
+import {
+  clearIcon,
+  VDomRenderer,
+  refreshIcon
+} from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { describeRequestError } from '../api';
@@ -35,22 +39,15 @@ const RECENT_JOBS = 5;
 /**
  * The list of recent jobs.
  */
-export class JobList extends ReactWidget {
+export class JobList extends VDomRenderer<JobsModel> {
   /**
    * Construct the list.
    */
   constructor(options: JobList.IOptions) {
-    super();
-    this.model = options.model;
+    super(options.model);
     this._trans = options.trans;
     this.addClass(JOBS_CLASS);
-    this.model.stateChanged.connect(this.update, this);
   }
-
-  /**
-   * The model rendered.
-   */
-  readonly model: JobsModel;
 
   /**
    * Whether a job's log is shown.
@@ -74,17 +71,6 @@ export class JobList extends ReactWidget {
       });
     }
     this.update();
-  }
-
-  /**
-   * Dispose of the list.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.stateChanged.disconnect(this.update, this);
-    super.dispose();
   }
 
   protected render(): JSX.Element {
