@@ -263,7 +263,7 @@ describe('CatalogModel', () => {
     });
 
     it('aborts the request of the older query', async () => {
-      const pending = await searchPending();
+      await searchPending();
       const first = model.signals[1]!;
       expect(first.aborted).toBe(false);
       model.query = 'pkg-01';
