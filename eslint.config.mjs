@@ -85,6 +85,16 @@ export default tseslint.config(
     }
   },
   {
+    // Small modules with one job: a source file stays within 600 lines, a
+    // function or function component within 120 (blank and comment lines
+    // count).
+    files: ['src/**/*.{ts,tsx}'],
+    rules: {
+      'max-lines': ['error', { max: 600 }],
+      'max-lines-per-function': ['error', { max: 120, IIFEs: true }]
+    }
+  },
+  {
     files: ['*.js', '*.mjs', 'style/*.js', 'test/*.js'],
     ...tseslint.configs.disableTypeChecked
   },

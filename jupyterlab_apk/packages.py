@@ -19,6 +19,25 @@ from .policy import ApkManager
 from .repositories import RepositoryReader, RepositoryState
 
 
+def installed_db(root: str) -> Path:
+    """apk's installed database in *root*."""
+    return Path(root, "lib/apk/db/installed")
+
+
+def read_installed(root: str) -> list[InstalledRecord]:
+    """The packages installed in *root* (no database yet: none); OSError, IndexParseError."""
+    try:
+        text = installed_db(root).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    return parse_installed(text)
+
+
+def installed_versions(records: list[InstalledRecord]) -> dict[str, str]:
+    """Name -> version of each installed record."""
+    return {item.record.name: item.record.version for item in records}
+
+
 class PackageService:
     """The catalog of one `ApkManager` configuration."""
 
@@ -45,10 +64,6 @@ class PackageService:
         self._catalog: Catalog | None = None
         self._lock = asyncio.Lock()
         self._background: asyncio.Task | None = None
-
-    @property
-    def installed_db(self) -> Path:
-        return Path(self.manager.root, "lib/apk/db/installed")
 
     async def catalog(self) -> Catalog:
         """The current snapshot, loading the repositories on first use."""
@@ -96,7 +111,7 @@ class PackageService:
 
     def installed_versions(self) -> dict[str, str]:
         """Name -> version of what is installed now, read afresh (before and after apk runs)."""
-        return {item.record.name: item.record.version for item in self._read_installed()}
+        return installed_versions(self._read_installed())
 
     def packages_in_error(self) -> dict[str, str]:
         """Name -> why, for each installed package apk holds in error, read afresh."""
@@ -126,7 +141,7 @@ class PackageService:
 
     def _installed_stat(self) -> tuple[int, int] | None:
         try:
-            stat = self.installed_db.stat()
+            stat = installed_db(self.manager.root).stat()
         except OSError:
             return None
         return (stat.st_mtime_ns, stat.st_size)
@@ -155,15 +170,9 @@ class PackageService:
 
     def _read_installed(self) -> list[InstalledRecord]:
         try:
-            text = self.installed_db.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return []
-        except OSError as e:
-            self.log.warning("jupyterlab-apk: cannot read %s: %s", self.installed_db, e)
-            return self._installed
-        try:
-            return parse_installed(text)
-        except IndexParseError as e:
+            return read_installed(self.manager.root)
+        except (OSError, IndexParseError) as e:
             # apk may be rewriting the file right now; keep the previous state until it settles.
-            self.log.warning("jupyterlab-apk: cannot parse %s: %s", self.installed_db, e)
+            db = installed_db(self.manager.root)
+            self.log.warning("jupyterlab-apk: cannot read %s: %s", db, e)
             return self._installed

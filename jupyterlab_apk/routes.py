@@ -137,6 +137,7 @@ class SettingsHandler(ApkHandler):
                 },
                 "allow_untrusted": manager.allow_untrusted,
                 "allow_remove": manager.allow_remove,
+                # Deprecated, kept for the documented contract: read policy's (the same value).
                 "allow_user_repositories": manager.allow_user_repositories,
                 # What this user's `write` on apk would get (JupyterHub scopes included).
                 "may_install": await ensure_async(

@@ -17,9 +17,9 @@ from pathlib import Path
 from jupyter_client.kernelspec import KernelSpec
 
 from . import environment
-from .apkindex import parse_installed
 from .environment import Baseline, Snapshot
 from .kernels import apk_site_packages, last_json_line, run_interpreter
+from .packages import installed_db, installed_versions, read_installed
 
 # Run by the kernel's interpreter: the distributions in the directories of its sys.path (as
 # importlib.metadata finds them), with those directories, whose mtimes tell the server when the
@@ -182,7 +182,7 @@ class EnvironmentService:
     def installed(self) -> dict[str, str]:
         """The installed versions, read again only when apk rewrote its database."""
         try:
-            stat = Path(self.manager.root, "lib/apk/db/installed").stat()
+            stat = installed_db(self.manager.root).stat()
             validator = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         except OSError:
             validator = None
@@ -254,17 +254,9 @@ class EnvironmentService:
 
 def take_baseline(root: str, spec: KernelSpec | None) -> Baseline:
     """A baseline of *root* and the kernel *spec*'s pip packages, labelled as the image's."""
-    installed = _installed_versions(root)
+    installed = installed_versions(read_installed(root))
     pip = asyncio.run(kernel_pip(spec, root)) if spec else PipView(None, {})
     if pip.reason:
         raise RuntimeError(f"cannot list the kernel's pip packages: {pip.reason}")
     return Baseline("image", now(), Snapshot(read_world(root), installed, pip.packages))
-
-
-def _installed_versions(root: str) -> dict[str, str]:
-    try:
-        text = Path(root, "lib/apk/db/installed").read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return {}
-    return {item.record.name: item.record.version for item in parse_installed(text)}
 

@@ -7,7 +7,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
-import { IJobPlan } from '../src/api';
+import { IJobPlan, JobAction } from '../src/api';
 import {
   isDestructive,
   packagesLabel,
@@ -16,39 +16,22 @@ import {
   showPlanDialog
 } from '../src/jobs/dialog';
 import { JobsModel } from '../src/jobs/model';
-import { FakeJobServer, waitFor } from './utils';
+import { FakeJobServer, jobPlan, waitFor } from './utils';
 
 const trans = nullTranslator.load('jupyterlab_apk');
 
-const PLAN: IJobPlan = {
-  steps: [
-    {
-      action: 'install',
-      name: 'py3-wcwidth',
-      version: '0.9.4-r0',
-      old_version: null
-    },
-    {
-      action: 'upgrade',
-      name: 'py3-prettytable',
-      version: '3.18.0-r0',
-      old_version: '3.17.0-r0'
-    }
+const PLAN: IJobPlan = jobPlan(
+  [
+    ['install', 'py3-wcwidth', '0.9.4-r0', null],
+    ['upgrade', 'py3-prettytable', '3.18.0-r0', '3.17.0-r0']
   ],
-  download_size: 321660,
-  installed_size: 1846662
-};
+  { download_size: 321660, installed_size: 1846662 }
+);
 
 /**
  * A removal's plan, as the server's dry run gives it.
  */
-const REMOVAL: IJobPlan = {
-  steps: [
-    { action: 'remove', name: 'py3-a', version: '1.0-r0', old_version: null }
-  ],
-  download_size: 0,
-  installed_size: 0
-};
+const REMOVAL: IJobPlan = jobPlan([['remove', 'py3-a', '1.0-r0', null]]);
 
 /**
  * Render a React element in an attached widget.
@@ -144,14 +127,25 @@ describe('showPlanDialog', () => {
     document.body.innerHTML = '';
   });
 
+  /**
+   * Open the plan dialog of `action` on `name`: the user's answer, and the
+   * dialog's node.
+   */
+  async function openPlanDialog(
+    action: JobAction,
+    name: string,
+    plan: IJobPlan
+  ): Promise<{ result: Promise<boolean>; dialog: HTMLElement }> {
+    const result = showPlanDialog({ action, packages: [name], plan, trans });
+    return { result, dialog: await dialogNode() };
+  }
+
   it('shows the plan and resolves true when accepted', async () => {
-    const result = showPlanDialog({
-      action: 'install',
-      packages: ['py3-prettytable'],
-      plan: PLAN,
-      trans
-    });
-    const dialog = await dialogNode();
+    const { result, dialog } = await openPlanDialog(
+      'install',
+      'py3-prettytable',
+      PLAN
+    );
     // The dialog's header renders a moment after its body.
     await waitFor(() =>
       (dialog.textContent ?? '').includes('Install py3-prettytable?')
@@ -168,25 +162,17 @@ describe('showPlanDialog', () => {
   });
 
   it('resolves false when cancelled', async () => {
-    const result = showPlanDialog({
-      action: 'install',
-      packages: ['py3-prettytable'],
-      plan: PLAN,
-      trans
-    });
-    const dialog = await dialogNode();
+    const { result, dialog } = await openPlanDialog(
+      'install',
+      'py3-prettytable',
+      PLAN
+    );
     dialog.querySelector<HTMLButtonElement>('button.jp-mod-reject')!.click();
     await expect(result).resolves.toBe(false);
   });
 
   it('asks for a removal with a warning button', async () => {
-    const result = showPlanDialog({
-      action: 'remove',
-      packages: ['py3-a'],
-      plan: REMOVAL,
-      trans
-    });
-    const dialog = await dialogNode();
+    const { result, dialog } = await openPlanDialog('remove', 'py3-a', REMOVAL);
     const warn = dialog.querySelector<HTMLButtonElement>('button.jp-mod-warn')!;
     expect(warn.textContent).toContain('Remove');
     warn.click();

@@ -3,7 +3,7 @@
 
 import { IJob } from '../src/api';
 import { JobsModel } from '../src/jobs/model';
-import { FakeJobServer, sleep, waitFor } from './utils';
+import { FakeJobServer, jobPlan, sleep, waitFor } from './utils';
 
 /**
  * A model on a fake server, with short retry pauses.
@@ -82,19 +82,20 @@ describe('JobsModel', () => {
       const changes = record(model);
       const { id } = await model.submit('install', ['py3-a']);
 
-      await waitFor(() => server.isHolding(id));
-      server.update(id, { state: 'running', progress: 0.25 }, 'line 1\n');
+      await server.updateWhenHeld(
+        id,
+        { state: 'running', progress: 0.25 },
+        'line 1\n'
+      );
       await waitFor(() => model.get(id)!.state === 'running');
       expect(model.get(id)!.job.log).toBe('line 1\n');
       expect(model.get(id)!.progress).toBe(0.25);
 
-      await waitFor(() => server.isHolding(id));
-      server.update(id, { progress: 0.5 }, 'line 2\n');
+      await server.updateWhenHeld(id, { progress: 0.5 }, 'line 2\n');
       await waitFor(() => model.get(id)!.progress === 0.5);
       expect(model.get(id)!.job.log).toBe('line 1\nline 2\n');
 
-      await waitFor(() => server.isHolding(id));
-      server.update(
+      await server.updateWhenHeld(
         id,
         { state: 'done', progress: 1, installed: ['py3-a-1.0-r0'] },
         'OK\n'
@@ -145,15 +146,13 @@ describe('JobsModel', () => {
       const seen: number[] = [];
       model.jobChanged.connect((_, change) => seen.push(change.entry.progress));
       for (const progress of [0.6, 0.3, 0.7, 0.1]) {
-        await waitFor(() => server.isHolding(id));
-        server.update(id, { state: 'running', progress });
+        await server.updateWhenHeld(id, { state: 'running', progress });
         await waitFor(
           () => model.get(id)!.job.revision === server.job(id).revision
         );
       }
       expect(seen).toEqual([0.6, 0.6, 0.7, 0.7]);
-      await waitFor(() => server.isHolding(id));
-      server.update(id, {
+      await server.updateWhenHeld(id, {
         state: 'failed',
         progress: 0.2,
         error: 'apk failed'
@@ -166,8 +165,7 @@ describe('JobsModel', () => {
       model = makeModel(server);
       const changes = record(model);
       const { id } = await model.submit('install', ['py3-a']);
-      await waitFor(() => server.isHolding(id));
-      server.update(id, { state: 'running', progress: 0.4 });
+      await server.updateWhenHeld(id, { state: 'running', progress: 0.4 });
       await waitFor(() => model.get(id)!.state === 'running');
       server.down = true;
       await waitFor(() => model.get(id)!.state === 'unknown');
@@ -188,8 +186,7 @@ describe('JobsModel', () => {
       server.down = false;
       model.reconnect(id);
       expect(model.get(id)!.state).toBe('running');
-      await waitFor(() => server.isHolding(id));
-      server.update(id, { state: 'done', progress: 1 });
+      await server.updateWhenHeld(id, { state: 'done', progress: 1 });
       await waitFor(() => model.get(id)!.state === 'done');
       expect(changes.slice(-2)).toEqual(['changed:running', 'ended:done']);
     });
@@ -209,8 +206,7 @@ describe('JobsModel', () => {
       server.down = true;
       server.update(id, { state: 'running' });
       await waitFor(() => lost === 1);
-      await waitFor(() => server.isHolding(id));
-      server.update(id, { state: 'done', progress: 1 });
+      await server.updateWhenHeld(id, { state: 'done', progress: 1 });
       await waitFor(() => model.get(id)!.state === 'done');
     });
 
@@ -328,8 +324,10 @@ describe('JobsModel', () => {
       // Another tab, a %pip cell or the REST API submits a job.
       const other = server.add({ action: 'install', packages: ['py3-b'] });
       await waitFor(() => model.get(other.id) !== undefined);
-      await waitFor(() => server.isHolding(other.id));
-      server.update(other.id, { state: 'done', installed: ['py3-b-1.0-r0'] });
+      await server.updateWhenHeld(other.id, {
+        state: 'done',
+        installed: ['py3-b-1.0-r0']
+      });
       await waitFor(() => model.get(other.id)!.state === 'done');
       expect(changes).toEqual(['added:queued', 'ended:done']);
     });
@@ -368,8 +366,7 @@ describe('JobsModel', () => {
       expect(model.hasFinished).toBe(false);
       expect(marks).toEqual([running.created]);
       // Once it finishes, it is hidden too; a newer job is shown.
-      await waitFor(() => server.isHolding(running.id));
-      server.update(running.id, { state: 'done' });
+      await server.updateWhenHeld(running.id, { state: 'done' });
       await waitFor(() => model.jobs.length === 0);
       const { id } = await model.submit('install', ['py3-new']);
       expect(model.jobs.map(entry => entry.id)).toEqual([id]);
@@ -395,8 +392,7 @@ describe('JobsModel', () => {
       expect(model.isWaiting(first.id)).toBe(false);
       const second = await model.submit('install', ['py3-b']);
       expect(model.isWaiting(second.id)).toBe(true);
-      await waitFor(() => server.isHolding(first.id));
-      server.update(first.id, { state: 'cancelled' });
+      await server.updateWhenHeld(first.id, { state: 'cancelled' });
       await waitFor(() => !model.isWaiting(second.id));
     });
   });
@@ -422,13 +418,14 @@ describe('JobsModel', () => {
     it('leaves a running job to end through its poll', async () => {
       model = makeModel(server);
       const { id } = await model.submit('remove', ['py3-a']);
-      await waitFor(() => server.isHolding(id));
-      server.update(id, { state: 'running' });
+      await server.updateWhenHeld(id, { state: 'running' });
       await waitFor(() => model.get(id)!.state === 'running');
       await model.cancel(id);
       expect(model.get(id)!.state).toBe('running');
-      await waitFor(() => server.isHolding(id));
-      server.update(id, { state: 'cancelled', error: 'cancelled' });
+      await server.updateWhenHeld(id, {
+        state: 'cancelled',
+        error: 'cancelled'
+      });
       await waitFor(() => model.get(id)!.state === 'cancelled');
     });
   });
@@ -443,20 +440,11 @@ describe('JobsModel', () => {
       expect(model.jobs).toHaveLength(0);
       expect(model.hasActive).toBe(false);
       expect(model.activeJobFor('py3-a')!.job.preview).toBe(true);
-      const plan: IJob['plan'] = {
-        steps: [
-          {
-            action: 'install',
-            name: 'py3-a',
-            version: '1.0-r0',
-            old_version: null
-          }
-        ],
-        download_size: 1000,
-        installed_size: 4000
-      };
-      await waitFor(() => server.isHolding(id));
-      server.update(id, { state: 'done', plan });
+      const plan: IJob['plan'] = jobPlan(
+        [['install', 'py3-a', '1.0-r0', null]],
+        { download_size: 1000, installed_size: 4000 }
+      );
+      await server.updateWhenHeld(id, { state: 'done', plan });
       const entry = await preview;
       expect(entry.state).toBe('done');
       expect(entry.job.plan).toEqual(plan);

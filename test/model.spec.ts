@@ -3,10 +3,11 @@
 
 import { ServerConnection } from '@jupyterlab/services';
 
-import { IPackageDetails, IPackageList, IRepository } from '../src/api';
+import { IPackageDetails, IPackageList } from '../src/api';
 import { CatalogModel, isCatalogFilter } from '../src/catalog/model';
 import {
   answer,
+  BROKEN_REPOSITORIES,
   deferred,
   IDeferred,
   makePackage,
@@ -192,28 +193,24 @@ describe('CatalogModel', () => {
 
   describe('stale responses', () => {
     /**
-     * A model whose package fetches wait for the test to settle them.
+     * Make `model` one whose package fetches wait for the test to settle them,
+     * and search for 'pkg-00': the pending fetches, oldest first.
      */
-    async function manual(): Promise<{
-      model: TestModel;
-      pending: IDeferred<IPackageList>[];
-    }> {
-      const m = await initialized();
+    async function searchPending(): Promise<IDeferred<IPackageList>[]> {
+      model = await initialized();
       const pending: IDeferred<IPackageList>[] = [];
-      m.packagesHandler = () => {
+      model.packagesHandler = () => {
         const d = deferred<IPackageList>();
         pending.push(d);
         return d.promise;
       };
-      return { model: m, pending };
+      model.query = 'pkg-00';
+      await waitFor(() => pending.length === 1);
+      return pending;
     }
 
     it('drops an older response that arrives after the newer one', async () => {
-      const setup = await manual();
-      model = setup.model;
-      const { pending } = setup;
-      model.query = 'pkg-00';
-      await waitFor(() => pending.length === 1);
+      const pending = await searchPending();
       model.query = 'pkg-01';
       await waitFor(() => pending.length === 2);
 
@@ -236,11 +233,7 @@ describe('CatalogModel', () => {
     });
 
     it('never shows an older response once the query changed', async () => {
-      const setup = await manual();
-      model = setup.model;
-      const { pending } = setup;
-      model.query = 'pkg-00';
-      await waitFor(() => pending.length === 1);
+      const pending = await searchPending();
       model.query = 'pkg-01';
       // The first reply arrives while the second search is still debounced.
       pending[0].resolve(answer(model.catalog, model.queries[1]));
@@ -259,11 +252,7 @@ describe('CatalogModel', () => {
     });
 
     it('drops an older error too', async () => {
-      const setup = await manual();
-      model = setup.model;
-      const { pending } = setup;
-      model.query = 'pkg-00';
-      await waitFor(() => pending.length === 1);
+      const pending = await searchPending();
       model.query = 'pkg-01';
       await waitFor(() => pending.length === 2);
       pending[1].resolve(answer(model.catalog, model.queries[2]));
@@ -274,11 +263,7 @@ describe('CatalogModel', () => {
     });
 
     it('aborts the request of the older query', async () => {
-      const setup = await manual();
-      model = setup.model;
-      const { pending } = setup;
-      model.query = 'pkg-00';
-      await waitFor(() => pending.length === 1);
+      await searchPending();
       const first = model.signals[1]!;
       expect(first.aborted).toBe(false);
       model.query = 'pkg-01';
@@ -457,42 +442,11 @@ describe('CatalogModel', () => {
   });
 
   describe('repositories', () => {
-    const broken: IRepository[] = [
-      {
-        url: 'https://example.invalid/main',
-        status: 'ok',
-        message: null,
-        packages: 100,
-        refreshed: '2026-01-01T00:00:00Z'
-      },
-      {
-        url: 'https://example.invalid/community',
-        status: 'untrusted',
-        message: 'no trusted key for signature RSA.alpine-devel@x.rsa.pub',
-        packages: 0,
-        refreshed: null
-      },
-      {
-        url: 'https://example.invalid/testing',
-        status: 'error',
-        message: 'HTTP 404 fetching APKINDEX.tar.gz',
-        packages: 0,
-        refreshed: null
-      },
-      {
-        url: 'https://example.invalid/edge',
-        status: 'stale',
-        message: 'timed out; using the copy from 2026-01-01',
-        packages: 20,
-        refreshed: '2026-01-01T00:00:00Z'
-      }
-    ];
-
     it('keeps every repository with its status and message', async () => {
       model = new TestModel();
-      model.repositoriesList = broken;
+      model.repositoriesList = BROKEN_REPOSITORIES;
       await model.initialize();
-      expect(model.repositories).toEqual(broken);
+      expect(model.repositories).toEqual(BROKEN_REPOSITORIES);
       expect(model.repositoriesError).toBeNull();
     });
 
@@ -509,11 +463,11 @@ describe('CatalogModel', () => {
 
     it('refreshCatalog re-reads them, then searches again', async () => {
       model = await initialized();
-      model.refreshHandler = () => Promise.resolve(broken);
+      model.refreshHandler = () => Promise.resolve(BROKEN_REPOSITORIES);
       const repositories = await model.refreshCatalog();
       expect(model.refreshCount).toBe(1);
-      expect(repositories).toEqual(broken);
-      expect(model.repositories).toEqual(broken);
+      expect(repositories).toEqual(BROKEN_REPOSITORIES);
+      expect(model.repositories).toEqual(BROKEN_REPOSITORIES);
       expect(model.queries).toHaveLength(2);
     });
 

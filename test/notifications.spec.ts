@@ -11,7 +11,7 @@ import { KernelMessage, ServiceManager, Session } from '@jupyterlab/services';
 import { nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import { IJob } from '../src/api';
+import { IJob, JobAction } from '../src/api';
 import { runJob } from '../src/jobs/actions';
 import {
   changedPackages,
@@ -23,7 +23,7 @@ import { JobsModel } from '../src/jobs/model';
 import { JobNotifier } from '../src/jobs/notifications';
 import { JobList } from '../src/jobs/panel';
 import { JobsStatus } from '../src/jobs/statusbar';
-import { FakeJobServer, finishedJob, sleep, waitFor } from './utils';
+import { FakeJobServer, finishedJob, jobPlan, sleep, waitFor } from './utils';
 
 const trans = nullTranslator.load('jupyterlab_apk');
 
@@ -112,24 +112,10 @@ function fakeServiceManager(
 describe('changedPackages', () => {
   it('keeps upgrades and removals, and leaves fresh installs out', () => {
     const job = finishedJob({
-      plan: {
-        steps: [
-          {
-            action: 'install',
-            name: 'py3-wcwidth',
-            version: '0.9.4-r0',
-            old_version: null
-          },
-          {
-            action: 'upgrade',
-            name: 'py3-prettytable',
-            version: '3.18.0-r0',
-            old_version: '3.17.0-r0'
-          }
-        ],
-        download_size: 0,
-        installed_size: 0
-      },
+      plan: jobPlan([
+        ['install', 'py3-wcwidth', '0.9.4-r0', null],
+        ['upgrade', 'py3-prettytable', '3.18.0-r0', '3.17.0-r0']
+      ]),
       installed: ['py3-prettytable-3.18.0-r0', 'py3-wcwidth-0.9.4-r0']
     });
     expect(changedPackages(job)).toEqual(['py3-prettytable']);
@@ -145,18 +131,7 @@ describe('changedPackages', () => {
 
   it('counts a reinstall, which changes no version', () => {
     const job = finishedJob({
-      plan: {
-        steps: [
-          {
-            action: 'reinstall',
-            name: 'py3-a',
-            version: '1.0-r0',
-            old_version: null
-          }
-        ],
-        download_size: 0,
-        installed_size: 0
-      }
+      plan: jobPlan([['reinstall', 'py3-a', '1.0-r0', null]])
     });
     expect(changedPackages(job)).toEqual(['py3-a']);
   });
@@ -255,6 +230,22 @@ describe('JobNotifier', () => {
     return Notification.manager.notifications.find(item => item.id === id)!;
   }
 
+  /**
+   * Submit a job, end it on the server with `fields`, and wait until its
+   * notification is of `type`; the job's id.
+   */
+  async function endJob(
+    action: JobAction,
+    packages: string[],
+    fields: Partial<IJob>,
+    type: Notification.TypeOptions
+  ): Promise<string> {
+    const { id } = await model.submit(action, packages);
+    await server.updateWhenHeld(id, fields);
+    await waitFor(() => notification(id).type === type);
+    return id;
+  }
+
   beforeEach(() => {
     Notification.dismiss();
     server = new FakeJobServer();
@@ -278,13 +269,11 @@ describe('JobNotifier', () => {
     expect(notification(id).options.autoClose).toBe(false);
     expect(notification(id).message).toContain('py3-tabulate');
 
-    await waitFor(() => server.isHolding(id));
-    server.update(id, { state: 'running', progress: 0.5 });
+    await server.updateWhenHeld(id, { state: 'running', progress: 0.5 });
     await waitFor(() => notification(id).options.progress === 0.5);
     expect(notification(id).message).toBe('Installing py3-tabulate…');
 
-    await waitFor(() => server.isHolding(id));
-    server.update(
+    await server.updateWhenHeld(
       id,
       { state: 'done', progress: 1, installed: ['py3-tabulate-0.10.0-r0'] },
       'OK: 1 MiB in 1 packages\n'
@@ -305,59 +294,65 @@ describe('JobNotifier', () => {
     );
   });
 
-  it('names the dependencies a job installed too', async () => {
+  it.each<
+    [string, JobAction, string, Partial<IJob>, string, string, number | false]
+  >([
+    [
+      'names the dependencies a job installed too',
+      'install',
+      'py3-prettytable',
+      {
+        state: 'done',
+        installed: ['py3-prettytable-3.17.0-r0', 'py3-wcwidth-0.2.13-r1']
+      },
+      'success',
+      'Installed py3-prettytable (and 1 dependency: py3-wcwidth).',
+      5000
+    ],
+    [
+      'names the packages a removal took away too',
+      'remove',
+      'py3-prettytable',
+      {
+        state: 'done',
+        installed: ['py3-prettytable (removed)', 'py3-wcwidth (removed)']
+      },
+      'success',
+      'Removed py3-prettytable (and 1 package no longer needed: py3-wcwidth).',
+      5000
+    ],
+    [
+      'warns, and stays, when a removal removed nothing',
+      'remove',
+      'py3-wcwidth',
+      {
+        state: 'done',
+        installed: [],
+        warnings: ['py3-wcwidth is needed by py3-prettytable']
+      },
+      'warning',
+      'Nothing was removed: py3-wcwidth is needed by py3-prettytable.',
+      false
+    ],
+    [
+      'warns, and stays, about a removal that kept its package even without server warnings',
+      'remove',
+      'py3-wcwidth',
+      { state: 'done', installed: [] },
+      'warning',
+      'Nothing was removed: apk kept py3-wcwidth.',
+      false
+    ]
+  ])('%s', async (_, action, name, fields, type, message, autoClose) => {
     notifier = new JobNotifier({ model, trans });
-    const { id } = await model.submit('install', ['py3-prettytable']);
-    await waitFor(() => server.isHolding(id));
-    server.update(id, {
-      state: 'done',
-      installed: ['py3-prettytable-3.17.0-r0', 'py3-wcwidth-0.2.13-r1']
-    });
-    await waitFor(() => notification(id).type === 'success');
-    expect(notification(id).message).toBe(
-      'Installed py3-prettytable (and 1 dependency: py3-wcwidth).'
+    const id = await endJob(
+      action,
+      [name],
+      fields,
+      type as Notification.TypeOptions
     );
-  });
-
-  it('names the packages a removal took away too', async () => {
-    notifier = new JobNotifier({ model, trans });
-    const { id } = await model.submit('remove', ['py3-prettytable']);
-    await waitFor(() => server.isHolding(id));
-    server.update(id, {
-      state: 'done',
-      installed: ['py3-prettytable (removed)', 'py3-wcwidth (removed)']
-    });
-    await waitFor(() => notification(id).type === 'success');
-    expect(notification(id).message).toBe(
-      'Removed py3-prettytable (and 1 package no longer needed: py3-wcwidth).'
-    );
-  });
-
-  it('warns, and stays, when a removal removed nothing', async () => {
-    notifier = new JobNotifier({ model, trans });
-    const { id } = await model.submit('remove', ['py3-wcwidth']);
-    await waitFor(() => server.isHolding(id));
-    server.update(id, {
-      state: 'done',
-      installed: [],
-      warnings: ['py3-wcwidth is needed by py3-prettytable']
-    });
-    await waitFor(() => notification(id).type === 'warning');
-    expect(notification(id).message).toBe(
-      'Nothing was removed: py3-wcwidth is needed by py3-prettytable.'
-    );
-    expect(notification(id).options.autoClose).toBe(false);
-  });
-
-  it('warns about a removal that kept its package even without server warnings', async () => {
-    notifier = new JobNotifier({ model, trans });
-    const { id } = await model.submit('remove', ['py3-wcwidth']);
-    await waitFor(() => server.isHolding(id));
-    server.update(id, { state: 'done', installed: [] });
-    await waitFor(() => notification(id).type === 'warning');
-    expect(notification(id).message).toBe(
-      'Nothing was removed: apk kept py3-wcwidth.'
-    );
+    expect(notification(id).message).toBe(message);
+    expect(notification(id).options.autoClose).toBe(autoClose);
   });
 
   it('says a job waits for others only when another one is ahead of it', async () => {
@@ -368,11 +363,12 @@ describe('JobNotifier', () => {
     expect(notification(second.id).message).toBe(
       'Waiting for other apk jobs: Installing py3-b'
     );
-    await waitFor(() => server.isHolding(first.id));
-    server.update(first.id, { state: 'done', installed: ['py3-a-1.0-r0'] });
+    await server.updateWhenHeld(first.id, {
+      state: 'done',
+      installed: ['py3-a-1.0-r0']
+    });
     await waitFor(() => !model.isWaiting(second.id));
-    await waitFor(() => server.isHolding(second.id));
-    server.update(second.id, { state: 'running', progress: 0.1 });
+    await server.updateWhenHeld(second.id, { state: 'running', progress: 0.1 });
     await waitFor(
       () => notification(second.id).message === 'Installing py3-b…'
     );
@@ -380,14 +376,16 @@ describe('JobNotifier', () => {
 
   it('ends as an error with the reason', async () => {
     notifier = new JobNotifier({ model, trans });
-    const { id } = await model.submit('install', ['py3-termcolor']);
-    await waitFor(() => server.isHolding(id));
-    server.update(id, {
-      state: 'failed',
-      error:
-        'Another apk process kept the package database locked for the whole wait.'
-    });
-    await waitFor(() => notification(id).type === 'error');
+    const id = await endJob(
+      'install',
+      ['py3-termcolor'],
+      {
+        state: 'failed',
+        error:
+          'Another apk process kept the package database locked for the whole wait.'
+      },
+      'error'
+    );
     expect(notification(id).message).toBe(
       'Installing py3-termcolor failed: Another apk process kept the package database locked for the whole wait.'
     );
@@ -417,8 +415,7 @@ describe('JobNotifier', () => {
     const preview = model.preview('install', ['py3-a']);
     await waitFor(() => model.activeJobFor('py3-a') !== null);
     const { id } = model.activeJobFor('py3-a')!;
-    await waitFor(() => server.isHolding(id));
-    server.update(id, { state: 'done' });
+    await server.updateWhenHeld(id, { state: 'done' });
     await preview;
     expect(Notification.manager.count).toBe(count);
   });
@@ -442,25 +439,18 @@ describe('JobNotifier', () => {
             )
           )
         : fetch(input);
-    const { id } = await model.submit('upgrade', ['py3-prettytable']);
-    await waitFor(() => server.isHolding(id));
-    server.update(id, {
-      state: 'done',
-      plan: {
-        steps: [
-          {
-            action: 'upgrade',
-            name: 'py3-prettytable',
-            version: '3.18.0-r0',
-            old_version: '3.17.0-r0'
-          }
-        ],
-        download_size: 0,
-        installed_size: 0
+    await endJob(
+      'upgrade',
+      ['py3-prettytable'],
+      {
+        state: 'done',
+        plan: jobPlan([
+          ['upgrade', 'py3-prettytable', '3.18.0-r0', '3.17.0-r0']
+        ]),
+        installed: ['py3-prettytable-3.18.0-r0']
       },
-      installed: ['py3-prettytable-3.18.0-r0']
-    });
-    await waitFor(() => notification(id).type === 'success');
+      'success'
+    );
     await notifier.kernelCheck;
     expect(requests).toHaveLength(1);
     const notice = Notification.manager.notifications.find(
@@ -485,25 +475,16 @@ describe('JobNotifier', () => {
       { k1: reply("'tabulate'") }
     );
     notifier = new JobNotifier({ model, trans, serviceManager: manager });
-    const { id } = await model.submit('install', ['py3-tabulate']);
-    await waitFor(() => server.isHolding(id));
-    server.update(id, {
-      state: 'done',
-      plan: {
-        steps: [
-          {
-            action: 'install',
-            name: 'py3-tabulate',
-            version: '0.10.0-r0',
-            old_version: null
-          }
-        ],
-        download_size: 0,
-        installed_size: 0
+    await endJob(
+      'install',
+      ['py3-tabulate'],
+      {
+        state: 'done',
+        plan: jobPlan([['install', 'py3-tabulate', '0.10.0-r0', null]]),
+        installed: ['py3-tabulate-0.10.0-r0']
       },
-      installed: ['py3-tabulate-0.10.0-r0']
-    });
-    await waitFor(() => notification(id).type === 'success');
+      'success'
+    );
     await notifier.kernelCheck;
     expect(requests).toHaveLength(0);
     expect(
@@ -529,11 +510,34 @@ describe('runJob', () => {
     document.body.innerHTML = '';
   });
 
-  async function answerPreview(fields: Partial<IJob>): Promise<void> {
-    await waitFor(() => model.activeJobFor('py3-a') !== null);
-    const { id } = model.activeJobFor('py3-a')!;
-    await waitFor(() => server.isHolding(id));
-    server.update(id, fields);
+  /**
+   * Run a confirmed job on `name` and answer its preview with `fields`; the
+   * run, still waiting for the user (wrapped, so that it is not awaited here).
+   */
+  async function runPreviewed(
+    action: JobAction,
+    name: string,
+    fields: Partial<IJob>
+  ): Promise<{ result: ReturnType<typeof runJob> }> {
+    const result = runJob({
+      model,
+      action,
+      packages: [name],
+      confirm: true,
+      trans
+    });
+    await waitFor(() => model.activeJobFor(name) !== null);
+    await server.updateWhenHeld(model.activeJobFor(name)!.id, fields);
+    return { result };
+  }
+
+  /**
+   * Click the open dialog's accept, reject or warn button.
+   */
+  function click(button: 'accept' | 'reject' | 'warn'): void {
+    document
+      .querySelector<HTMLButtonElement>(`.jp-Dialog button.jp-mod-${button}`)!
+      .click();
   }
 
   function posts(): Record<string, unknown>[] {
@@ -543,27 +547,12 @@ describe('runJob', () => {
   }
 
   it('previews, shows the plan, and submits once accepted', async () => {
-    const result = runJob({
-      model,
-      action: 'install',
-      packages: ['py3-a'],
-      confirm: true,
-      trans
-    });
-    await answerPreview({
+    const { result } = await runPreviewed('install', 'py3-a', {
       state: 'done',
-      plan: {
-        steps: [
-          {
-            action: 'install',
-            name: 'py3-a',
-            version: '1.0-r0',
-            old_version: null
-          }
-        ],
+      plan: jobPlan([['install', 'py3-a', '1.0-r0', null]], {
         download_size: 10,
         installed_size: 20
-      }
+      })
     });
     await waitFor(
       () => document.querySelector('.jp-Dialog .jp-ApkPlan') !== null
@@ -571,43 +560,25 @@ describe('runJob', () => {
     expect(
       document.querySelector('.jp-ApkPlan-step[data-package="py3-a"]')
     ).not.toBeNull();
-    document
-      .querySelector<HTMLButtonElement>('.jp-Dialog button.jp-mod-accept')!
-      .click();
+    click('accept');
     const entry = await result;
     expect(entry!.job.preview).toBe(false);
     expect(posts().map(post => post.preview)).toEqual([true, false]);
   });
 
   it('submits nothing when the user cancels', async () => {
-    const result = runJob({
-      model,
-      action: 'install',
-      packages: ['py3-a'],
-      confirm: true,
-      trans
-    });
-    await answerPreview({
+    const { result } = await runPreviewed('install', 'py3-a', {
       state: 'done',
       plan: { steps: [], download_size: 0, installed_size: 0 }
     });
     await waitFor(() => document.querySelector('.jp-Dialog') !== null);
-    document
-      .querySelector<HTMLButtonElement>('.jp-Dialog button.jp-mod-reject')!
-      .click();
+    click('reject');
     expect(await result).toBeNull();
     expect(posts()).toHaveLength(1);
   });
 
   it('explains a plan that fails instead of asking', async () => {
-    const result = runJob({
-      model,
-      action: 'install',
-      packages: ['py3-a'],
-      confirm: true,
-      trans
-    });
-    await answerPreview({
+    const { result } = await runPreviewed('install', 'py3-a', {
       state: 'failed',
       error: 'No repository has a package named py3-a.'
     });
@@ -617,42 +588,15 @@ describe('runJob', () => {
     expect(document.querySelector('.jp-ApkPlan-error')!.textContent).toBe(
       'No repository has a package named py3-a.'
     );
-    document
-      .querySelector<HTMLButtonElement>('.jp-Dialog button.jp-mod-accept')!
-      .click();
+    click('accept');
     expect(await result).toBeNull();
     expect(posts()).toHaveLength(1);
   });
 
-  async function answerRemovalPreview(fields: Partial<IJob>): Promise<void> {
-    await waitFor(() => model.activeJobFor('py3-wcwidth') !== null);
-    const { id } = model.activeJobFor('py3-wcwidth')!;
-    await waitFor(() => server.isHolding(id));
-    server.update(id, fields);
-  }
-
   it('confirms a removal with its dry run', async () => {
-    const result = runJob({
-      model,
-      action: 'remove',
-      packages: ['py3-wcwidth'],
-      confirm: true,
-      trans
-    });
-    await answerRemovalPreview({
+    const { result } = await runPreviewed('remove', 'py3-wcwidth', {
       state: 'done',
-      plan: {
-        steps: [
-          {
-            action: 'remove',
-            name: 'py3-wcwidth',
-            version: '0.2.13-r1',
-            old_version: null
-          }
-        ],
-        download_size: 0,
-        installed_size: 0
-      }
+      plan: jobPlan([['remove', 'py3-wcwidth', '0.2.13-r1', null]])
     });
     await waitFor(
       () => document.querySelector('.jp-Dialog .jp-ApkPlan-step') !== null
@@ -660,9 +604,7 @@ describe('runJob', () => {
     const step = document.querySelector<HTMLElement>('.jp-ApkPlan-step')!;
     expect(step.dataset.package).toBe('py3-wcwidth');
     expect(step.textContent).toContain('0.2.13-r1');
-    document
-      .querySelector<HTMLButtonElement>('.jp-Dialog button.jp-mod-warn')!
-      .click();
+    click('warn');
     await result;
     expect(posts()).toEqual([
       { action: 'remove', packages: ['py3-wcwidth'], preview: true },
@@ -671,14 +613,7 @@ describe('runJob', () => {
   });
 
   it('says that a removal would remove nothing, and why, without offering it', async () => {
-    const result = runJob({
-      model,
-      action: 'remove',
-      packages: ['py3-wcwidth'],
-      confirm: true,
-      trans
-    });
-    await answerRemovalPreview({
+    const { result } = await runPreviewed('remove', 'py3-wcwidth', {
       state: 'done',
       plan: {
         steps: [],
@@ -694,22 +629,13 @@ describe('runJob', () => {
       'Nothing will be removed: py3-wcwidth is needed by py3-prettytable.'
     );
     expect(document.querySelector('.jp-Dialog button.jp-mod-warn')).toBeNull();
-    document
-      .querySelector<HTMLButtonElement>('.jp-Dialog button.jp-mod-accept')!
-      .click();
+    click('accept');
     expect(await result).toBeNull();
     expect(posts()).toHaveLength(1);
   });
 
   it('says nothing will be removed even when the server does not say why', async () => {
-    const result = runJob({
-      model,
-      action: 'remove',
-      packages: ['py3-wcwidth'],
-      confirm: true,
-      trans
-    });
-    await answerRemovalPreview({
+    const { result } = await runPreviewed('remove', 'py3-wcwidth', {
       state: 'done',
       plan: { steps: [], download_size: 0, installed_size: 0 }
     });
@@ -719,9 +645,7 @@ describe('runJob', () => {
     expect(document.querySelector('.jp-ApkPlan-empty')!.textContent).toBe(
       'Nothing will be removed: apk kept py3-wcwidth.'
     );
-    document
-      .querySelector<HTMLButtonElement>('.jp-Dialog button.jp-mod-accept')!
-      .click();
+    click('accept');
     expect(await result).toBeNull();
   });
 
@@ -812,8 +736,7 @@ describe('JobList', () => {
     );
     expect(job(failed.id)!.classList).toContain('jp-mod-expanded');
 
-    await waitFor(() => server.isHolding(id));
-    server.update(id, {
+    await server.updateWhenHeld(id, {
       state: 'done',
       progress: 1,
       installed: ['py3-a-1.0-r0']
@@ -868,8 +791,7 @@ describe('JobsStatus', () => {
     // Queued with nothing ahead of it: it is about to start, not waiting.
     const { id } = await model.submit('upgrade', ['py3-a']);
     await waitFor(() => status.node.textContent === 'apk: upgrading py3-a');
-    await waitFor(() => server.isHolding(id));
-    server.update(id, { state: 'running', progress: 0.5 });
+    await server.updateWhenHeld(id, { state: 'running', progress: 0.5 });
     await waitFor(() => status.node.textContent === 'apk: upgrading py3-a');
     await model.submit('install', ['py3-b']);
     await waitFor(() =>

@@ -11,7 +11,7 @@ import {
   parseChange,
   requestedName
 } from '../src/jobs/outcome';
-import { finishedJob } from './utils';
+import { finishedJob, jobPlan } from './utils';
 
 const trans = nullTranslator.load('jupyterlab_apk');
 
@@ -123,13 +123,7 @@ describe('outcomeMessage', () => {
 
 describe('keptByPlan', () => {
   it('lists the packages asked for that the plan does not remove', () => {
-    const plan = {
-      steps: [
-        { action: 'remove', name: 'py3-a', version: '1-r0', old_version: null }
-      ],
-      download_size: 0,
-      installed_size: 0
-    };
+    const plan = jobPlan([['remove', 'py3-a', '1-r0', null]]);
     expect(keptByPlan(['py3-a', 'py3-b'], plan)).toEqual(['py3-b']);
     expect(keptByPlan(['py3-a'], plan)).toEqual([]);
   });

@@ -4,10 +4,11 @@
 import { nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import { IPackageList, IRepository, JobAction } from '../src/api';
+import { IPackageList, JobAction } from '../src/api';
 import { CatalogPanel, PANEL_ID } from '../src/catalog/panel';
 import { JobsModel } from '../src/jobs/model';
 import {
+  BROKEN_REPOSITORIES,
   deferred,
   FakeJobServer,
   responseError,
@@ -54,6 +55,17 @@ describe('CatalogPanel', () => {
     panel = new CatalogPanel({ model, translator: nullTranslator });
     Widget.attach(panel, document.body);
     await model.initialize();
+  }
+
+  /**
+   * Open the panel, wait for its first rows, and return its search box.
+   */
+  async function openSearchBox(): Promise<HTMLInputElement> {
+    await open();
+    await waitFor(() => rows(panel).length > 0);
+    return panel.node.querySelector<HTMLInputElement>(
+      '.jp-ApkPanel-search input'
+    )!;
   }
 
   afterEach(() => {
@@ -202,11 +214,7 @@ describe('CatalogPanel', () => {
   });
 
   it('searches as the user types in the search box', async () => {
-    await open();
-    await waitFor(() => rows(panel).length > 0);
-    const input = panel.node.querySelector<HTMLInputElement>(
-      '.jp-ApkPanel-search input'
-    )!;
+    const input = await openSearchBox();
     setValue(input, 'pkg-01', 'input');
     expect(model.query).toBe('pkg-01');
     await waitFor(() => rows(panel).length === 3);
@@ -218,11 +226,7 @@ describe('CatalogPanel', () => {
   });
 
   it('keeps every keystroke when typing faster than it renders', async () => {
-    await open();
-    await waitFor(() => rows(panel).length > 0);
-    const input = panel.node.querySelector<HTMLInputElement>(
-      '.jp-ApkPanel-search input'
-    )!;
+    const input = await openSearchBox();
     // Each key appends to what the input shows, before any re-render.
     for (const char of 'pkg-01') {
       setValue(input, input.value + char, 'input');
@@ -234,11 +238,7 @@ describe('CatalogPanel', () => {
   });
 
   it('clears the search with Escape', async () => {
-    await open();
-    await waitFor(() => rows(panel).length > 0);
-    const input = panel.node.querySelector<HTMLInputElement>(
-      '.jp-ApkPanel-search input'
-    )!;
+    const input = await openSearchBox();
     setValue(input, 'pkg-01', 'input');
     await waitFor(() => rows(panel).length === 3);
     key(input, 'Escape');
@@ -336,11 +336,7 @@ describe('CatalogPanel', () => {
   });
 
   it('moves through the rows with the keyboard and opens details with Enter', async () => {
-    await open();
-    await waitFor(() => rows(panel).length > 0);
-    const input = panel.node.querySelector<HTMLInputElement>(
-      '.jp-ApkPanel-search input'
-    )!;
+    const input = await openSearchBox();
     const list = panel.node.querySelector<HTMLElement>('.jp-ApkPanel-list')!;
     key(input, 'ArrowDown');
     await waitFor(() => rows(panel)[0].classList.contains('jp-mod-active'));
@@ -375,52 +371,23 @@ describe('CatalogPanel', () => {
   });
 
   it('explains repositories that are not ok', async () => {
-    const repositories: IRepository[] = [
-      {
-        url: 'https://example.invalid/main',
-        status: 'ok',
-        message: null,
-        packages: 100,
-        refreshed: '2026-01-01T00:00:00Z'
-      },
-      {
-        url: 'https://example.invalid/community',
-        status: 'untrusted',
-        message: 'no trusted key for RSA.alpine@x.rsa.pub',
-        packages: 0,
-        refreshed: null
-      },
-      {
-        url: 'https://example.invalid/testing',
-        status: 'error',
-        message: 'HTTP 404',
-        packages: 0,
-        refreshed: null
-      }
-    ];
     await open(m => {
-      m.repositoriesList = repositories;
+      m.repositoriesList = BROKEN_REPOSITORIES;
     });
     await waitFor(
-      () => panel.node.querySelectorAll('.jp-ApkPanel-repository').length === 3
+      () => panel.node.querySelectorAll('.jp-ApkPanel-repository').length === 4
     );
-    const untrusted = panel.node.querySelector(
-      '.jp-ApkPanel-repository[data-status="untrusted"]'
-    )!;
-    expect(
-      untrusted.querySelector('.jp-ApkPanel-repositoryMessage')!.textContent
-    ).toContain('no trusted key for RSA.alpine@x.rsa.pub');
-    const error = panel.node.querySelector(
-      '.jp-ApkPanel-repository[data-status="error"]'
-    )!;
-    expect(
-      error.querySelector('.jp-ApkPanel-repositoryMessage')!.textContent
-    ).toContain('HTTP 404');
-    const ok = panel.node.querySelector(
-      '.jp-ApkPanel-repository[data-status="ok"]'
-    )!;
-    expect(ok.querySelector('.jp-ApkPanel-repositoryMessage')).toBeNull();
-    expect(panel.node.textContent).toContain('Repositories (2 problems)');
+    const message = (status: string) =>
+      panel.node
+        .querySelector(`.jp-ApkPanel-repository[data-status="${status}"]`)!
+        .querySelector('.jp-ApkPanel-repositoryMessage')?.textContent;
+    expect(message('untrusted')).toContain(
+      'no trusted key for signature RSA.alpine-devel@x.rsa.pub'
+    );
+    expect(message('error')).toContain('HTTP 404');
+    expect(message('stale')).toContain('using the copy from 2026-01-01');
+    expect(message('ok')).toBeUndefined();
+    expect(panel.node.textContent).toContain('Repositories (3 problems)');
   });
 
   it('shows the demo banner in demo mode only', async () => {
@@ -632,8 +599,7 @@ describe('CatalogPanel with jobs', () => {
     expect(
       row('pkg-001').querySelector('.jp-ApkPanel-jobState')!.textContent
     ).toBe('queued');
-    await waitFor(() => server.isHolding(id));
-    server.update(id, { state: 'running', progress: 0.5 });
+    await server.updateWhenHeld(id, { state: 'running', progress: 0.5 });
     await waitFor(
       () =>
         row('pkg-001').querySelector('.jp-ApkPanel-jobState')?.textContent ===
@@ -643,8 +609,7 @@ describe('CatalogPanel with jobs', () => {
       '.jp-ApkPanel-progressBar'
     )!;
     expect(bar.style.width).toBe('50%');
-    await waitFor(() => server.isHolding(id));
-    server.update(id, { state: 'done', progress: 1 });
+    await server.updateWhenHeld(id, { state: 'done', progress: 1 });
     await waitFor(
       () => !row('pkg-001').classList.contains('jp-mod-installing')
     );

@@ -10,6 +10,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import {
   IDecision,
+  IJobPlan,
   IJob,
   IPackage,
   IPackageDetails,
@@ -351,6 +352,19 @@ export class FakeJobServer {
   }
 
   /**
+   * Wait until a long-poll for the job is held, then `update` it: the change
+   * reaches the client as the answer to that long-poll.
+   */
+  async updateWhenHeld(
+    id: string,
+    fields: Partial<IJob>,
+    log = ''
+  ): Promise<void> {
+    await waitFor(() => this.isHolding(id));
+    this.update(id, fields, log);
+  }
+
+  /**
    * Drop a job, as if the server's history had been deleted.
    */
   forget(id: string): void {
@@ -534,6 +548,61 @@ export function json(body: unknown, status = 200): Promise<Response> {
       headers: { 'Content-Type': 'application/json' }
     })
   );
+}
+
+/**
+ * Repositories in each state: ok, untrusted, error and stale.
+ */
+export const BROKEN_REPOSITORIES: IRepository[] = [
+  {
+    url: 'https://example.invalid/main',
+    status: 'ok',
+    message: null,
+    packages: 100,
+    refreshed: '2026-01-01T00:00:00Z'
+  },
+  {
+    url: 'https://example.invalid/community',
+    status: 'untrusted',
+    message: 'no trusted key for signature RSA.alpine-devel@x.rsa.pub',
+    packages: 0,
+    refreshed: null
+  },
+  {
+    url: 'https://example.invalid/testing',
+    status: 'error',
+    message: 'HTTP 404 fetching APKINDEX.tar.gz',
+    packages: 0,
+    refreshed: null
+  },
+  {
+    url: 'https://example.invalid/edge',
+    status: 'stale',
+    message: 'timed out; using the copy from 2026-01-01',
+    packages: 20,
+    refreshed: '2026-01-01T00:00:00Z'
+  }
+];
+
+/**
+ * A plan of `steps`, each `[action, name, version, old_version]`, with no
+ * sizes unless `sizes` gives them.
+ */
+export function jobPlan(
+  steps: [string, string, string, string | null][],
+  sizes: Partial<IJobPlan> = {}
+): IJobPlan {
+  return {
+    steps: steps.map(([action, name, version, old_version]) => ({
+      action,
+      name,
+      version,
+      old_version
+    })),
+    download_size: 0,
+    installed_size: 0,
+    ...sizes
+  };
 }
 
 /**

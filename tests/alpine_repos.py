@@ -39,9 +39,8 @@ def serve_v3_19(server: RepoServer) -> list[str]:
 @pytest.fixture
 def alpine_urls():
     """Alpine's main and community v3.19 on a real HTTP server on 127.0.0.1: their URLs."""
-    server = RepoServer()
-    yield serve_v3_19(server)
-    server.close()
+    with RepoServer() as server:
+        yield serve_v3_19(server)
 
 
 def index_record_count(name: str) -> int:

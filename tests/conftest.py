@@ -8,6 +8,7 @@ pytest_plugins = ("pytest_jupyter.jupyter_server", "tests.real_apk")
 ALPINE_DATA = Path(__file__).resolve().parent / "data" / "alpine"
 
 import dataclasses
+import json
 
 import pytest
 
@@ -80,3 +81,17 @@ def server_config(tmp_path: Path, keys: Keys, repositories: list, root: Path, **
             **apk_manager,
         },
     }
+
+
+def rest_api(jp_fetch, answer=lambda response: response):
+    """`call(*path, method="GET", body=None, **params)`: a request to the extension's REST API,
+    *body* sent as JSON and *params* as the query; it returns `answer(response)`."""
+
+    async def call(*path, method="GET", body=None, **params):
+        response = await jp_fetch(
+            "jupyterlab-apk", *path, method=method, params=params,
+            body=None if body is None else json.dumps(body),
+        )  # fmt: skip
+        return answer(response)
+
+    return call

@@ -61,3 +61,9 @@ class RepoServer:
     def close(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+    def __enter__(self) -> RepoServer:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()

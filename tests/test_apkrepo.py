@@ -309,10 +309,9 @@ def test_so_dependencies_are_what_scanelf_finds_unvendored_in_alpine(
 @pytest.fixture
 def alpine_over_http():
     """Alpine v3.19 community served as a repository on 127.0.0.1."""
-    server = RepoServer()
-    server.files["/alpine/x86_64/APKINDEX.tar.gz"] = ALPINE_COMMUNITY.read_bytes()
-    yield f"{server.url}/alpine"
-    server.close()
+    with RepoServer() as server:
+        server.files["/alpine/x86_64/APKINDEX.tar.gz"] = ALPINE_COMMUNITY.read_bytes()
+        yield f"{server.url}/alpine"
 
 
 @pytest.mark.parametrize("how", ["index-file", "http-repository"])
@@ -339,14 +338,11 @@ def test_base_repository_fills_what_it_has(
 
 
 def test_an_unreadable_base_is_a_clear_error(built: Built, tmp_path: Path) -> None:
-    server = RepoServer()
-    try:
+    with RepoServer() as server:
         done = _run(
             "build", "--out", tmp_path / "repo", "--key", built.key, "--base",
             f"{server.url}/nothing", "python-slugify",
         )  # fmt: skip
-    finally:
-        server.close()
 
     assert done.returncode == 1
     assert done.stderr.startswith(

@@ -13,7 +13,7 @@ from jupyterlab_apk.apkwriter import generate_key_pair
 from jupyterlab_apk.repobuild import build_repository
 from jupyterlab_apk.wheelapk import Target
 
-from .conftest import Keys, make_root, server_config
+from .conftest import Keys, make_root, rest_api, server_config
 from .test_installer import APK_DOUBLE, ARCH
 from .wheels import make_wheel
 
@@ -55,14 +55,7 @@ def jp_server_config(built, root, tmp_path):
 
 @pytest.fixture
 def api(jp_fetch):
-    async def call(*path, method="GET", body=None, **params):
-        response = await jp_fetch(
-            "jupyterlab-apk", *path, method=method, params=params,
-            body=None if body is None else json.dumps(body),
-        )  # fmt: skip
-        return json.loads(response.body)
-
-    return call
+    return rest_api(jp_fetch, lambda response: json.loads(response.body))
 
 
 async def test_listed_routed_and_installed(api, built, root: Path, kernel_sees_root) -> None:

@@ -10,7 +10,7 @@ from tornado.httpclient import HTTPClientError
 
 from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 
-from .conftest import make_root, server_config
+from .conftest import make_root, rest_api, server_config
 from .test_installer import APK_DOUBLE, ARCH, ROOT_DIR, SITE
 
 pytestmark = pytest.mark.usefixtures("jp_serverapp")
@@ -62,14 +62,7 @@ def jp_server_config(sandbox, keys, tmp_path, apk_command):
 
 @pytest.fixture
 def api(jp_fetch):
-    async def call(*path, method="GET", body=None, **params):
-        response = await jp_fetch(
-            "jupyterlab-apk", *path, method=method, params=params,
-            body=None if body is None else json.dumps(body),
-        )  # fmt: skip
-        return response
-
-    return call
+    return rest_api(jp_fetch)
 
 
 async def run_job(api, action, *packages):

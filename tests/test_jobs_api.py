@@ -7,7 +7,7 @@ from tornado.httpclient import HTTPClientError
 
 from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 
-from .conftest import make_root, server_config
+from .conftest import make_root, rest_api, server_config
 from .test_installer import APK_DOUBLE, ARCH, SITE, apk_lock
 
 pytestmark = pytest.mark.usefixtures("jp_serverapp")
@@ -40,14 +40,7 @@ def jp_server_config(sandbox, keys, tmp_path, allow_remove):
 
 @pytest.fixture
 def api(jp_fetch):
-    async def call(*path, method="GET", body=None, **params):
-        response = await jp_fetch(
-            "jupyterlab-apk", *path, method=method, params=params,
-            body=None if body is None else json.dumps(body),
-        )  # fmt: skip
-        return response.code, json.loads(response.body)
-
-    return call
+    return rest_api(jp_fetch, lambda response: (response.code, json.loads(response.body)))
 
 
 async def wait_done(api, job):

@@ -43,9 +43,8 @@ EXPECTED = sorted([
 @pytest.fixture
 def roots_own_mirror():
     """The repository the root's own etc/apk/repositories names: jobs must never use it."""
-    server = RepoServer()
-    yield server
-    server.close()
+    with RepoServer() as server:
+        yield server
 
 
 @pytest.fixture

@@ -20,9 +20,8 @@ INDEX_PATH = f"/alpine/{ARCH}/APKINDEX.tar.gz"
 
 @pytest.fixture
 def server():
-    server = RepoServer()
-    yield server
-    server.close()
+    with RepoServer() as server:
+        yield server
 
 
 @pytest.fixture

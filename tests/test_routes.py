@@ -39,8 +39,15 @@ def repos(tmp_path, signed_index):
 
 
 @pytest.fixture
-def jp_server_config(repos, keys, apk_root, tmp_path):
-    return server_config(tmp_path, keys, repos, apk_root)
+def allow_user_repositories():
+    return False
+
+
+@pytest.fixture
+def jp_server_config(repos, keys, apk_root, tmp_path, allow_user_repositories):
+    return server_config(
+        tmp_path, keys, repos, apk_root, allow_user_repositories=allow_user_repositories
+    )
 
 
 @pytest.fixture
@@ -58,6 +65,16 @@ async def test_settings(get, repos, apk_root):
     assert settings["arch"] == ARCH
     assert settings["demo_mode"] is True  # a root other than "/" is a sandbox
     assert settings["repositories"] == repos
+
+
+@pytest.mark.parametrize("allow_user_repositories", [False, True])
+async def test_settings_top_level_allow_user_repositories_follows_the_policy(
+    get, allow_user_repositories
+):
+    # The top-level field is deprecated but documented: it must not drift from policy's.
+    settings = await get("settings")
+    assert settings["policy"]["allow_user_repositories"] is allow_user_repositories
+    assert settings["allow_user_repositories"] is allow_user_repositories
 
 
 async def test_packages_search_filters_and_paging(get):

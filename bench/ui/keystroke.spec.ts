@@ -34,12 +34,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { expect, test } from '../../ui-tests/node_modules/@jupyterlab/galata';
 import type { APIRequestContext, Page } from '../../ui-tests/node_modules/@playwright/test';
+import { PANEL, TAB } from '../../ui-tests/tests/sidebar-ui';
 
 const RESULTS = path.resolve(__dirname, '..', 'results');
 const KEYSTROKES = Math.max(30, Number(process.env.BENCH_KEYSTROKES ?? 40));
 const FILTER = process.env.BENCH_FILTER ?? 'all';
-const PANEL = '.jp-ApkPanel';
-const TAB = '.lm-TabBar-tab[data-id="jp-apk-panel"]';
 
 interface ISample {
   query: string;

@@ -22,7 +22,8 @@ import * as path from 'path';
 import { expect, test } from '../../ui-tests/node_modules/@jupyterlab/galata';
 import type { Page } from '../../ui-tests/node_modules/@playwright/test';
 
-import { openNotebook, removeInstalled } from '../../ui-tests/tests/kernels';
+import { removeInstalled } from '../../ui-tests/tests/apk-api';
+import { openNotebook } from '../../ui-tests/tests/kernels';
 
 const RESULTS = path.resolve(__dirname, '..', 'results');
 const SAMPLES = Number(process.env.BENCH_MODULES_SAMPLES ?? 10);

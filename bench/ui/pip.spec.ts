@@ -39,6 +39,8 @@ import {
   test
 } from '../../ui-tests/node_modules/@jupyterlab/galata';
 import type { APIRequestContext, Page } from '../../ui-tests/node_modules/@playwright/test';
+import { api, IJob, runJob } from '../../ui-tests/tests/apk-api';
+import { openNotebook, waitForKernel } from '../../ui-tests/tests/kernels';
 
 const RESULTS = path.resolve(__dirname, '..', 'results');
 const CELLS = Number(process.env.BENCH_PIP_CELLS ?? 200);
@@ -65,13 +67,8 @@ interface IRunAll {
   sent: number;
 }
 
-interface IJob {
-  id: string;
-  action: string;
-  packages: string[];
-  state: string;
-  revision: number;
-  error: string | null;
+/** A job with the timings the benchmark reports. */
+interface IBenchJob extends IJob {
   apk_seconds: number;
   created: string;
   started: string | null;
@@ -195,28 +192,6 @@ function instrument(): void {
   (window as any).__pipBench = { sends, keys, fetches };
 }
 
-async function api<T>(request: APIRequestContext, query: string): Promise<T> {
-  const response = await request.get(`/jupyterlab-apk/${query}`);
-  expect(response.ok(), `GET ${query}: ${response.status()}`).toBeTruthy();
-  return (await response.json()) as T;
-}
-
-async function runJob(
-  request: APIRequestContext,
-  action: 'install' | 'remove',
-  packages: string[]
-): Promise<IJob> {
-  const response = await request.post('/jupyterlab-apk/jobs', {
-    data: { action, packages, preview: false }
-  });
-  expect(response.status()).toBe(202);
-  let job = (await response.json()) as IJob;
-  while (!['done', 'failed', 'cancelled', 'timed-out'].includes(job.state)) {
-    job = await api<IJob>(request, `jobs/${job.id}?since=${job.revision}&wait=5`);
-  }
-  return job;
-}
-
 async function setInstalled(request: APIRequestContext, installed: boolean): Promise<void> {
   const pkg = await api<{ installed_version: string | null }>(request, `packages/${PACKAGE}`);
   if ((pkg.installed_version !== null) !== installed) {
@@ -225,55 +200,9 @@ async function setInstalled(request: APIRequestContext, installed: boolean): Pro
   }
 }
 
-/** Open a notebook of code cells in the test's directory, its kernel (python3) idle. */
-async function openNotebook(
-  page: IJupyterLabPageFixture,
-  file: string,
-  sources: string[]
-): Promise<void> {
-  const notebook = {
-    cells: sources.map(source => ({
-      cell_type: 'code',
-      execution_count: null,
-      metadata: {},
-      outputs: [],
-      source
-    })),
-    metadata: {
-      kernelspec: { display_name: 'Python 3 (ipykernel)', language: 'python', name: 'python3' },
-      language_info: { name: 'python' }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  };
-  expect(await page.contents.uploadContent(JSON.stringify(notebook), 'text', file)).toBe(true);
-  // Opened by command rather than through the file browser, which need not show that folder.
-  await page.evaluate(async file => {
-    const app = (window as any).jupyterapp;
-    await app.commands.execute('docmanager:open', { path: file, factory: 'Notebook' });
-  }, file);
-  await page.waitForFunction(
-    file => (window as any).jupyterapp.shell.currentWidget?.context?.path === file,
-    file
-  );
-  await waitForIdle(page);
-}
-
-async function waitForIdle(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => {
-      const widget = (window as any).jupyterapp.shell.currentWidget;
-      const kernel = widget?.sessionContext?.session?.kernel;
-      return kernel?.connectionStatus === 'connected' && kernel?.status === 'idle';
-    },
-    undefined,
-    { timeout: 60000 }
-  );
-}
-
 /** Clear the notebook's outputs and execution counts, then Run All; times in ms. */
 async function runAll(page: Page): Promise<IRunAll> {
-  await waitForIdle(page);
+  await waitForKernel(page);
   return page.evaluate(async () => {
     const app = (window as any).jupyterapp;
     const bench = (window as any).__pipBench;
@@ -310,7 +239,7 @@ async function shiftEnter(
   page: IJupyterLabPageFixture,
   sentMatches: string
 ): Promise<{ key: number; sent: number; node_ms: number; fetches: any[] }> {
-  await waitForIdle(page);
+  await waitForKernel(page);
   await page.notebook.selectCells(0);
   await page.keyboard.press('Escape');
   const before = await page.evaluate(() => ({
@@ -505,8 +434,8 @@ test.describe.serial('%pip interception benchmark', () => {
 
       // 1. Run All, 200 trivial cells.
       const cells = Array(CELLS).fill('x = 1');
-      await openNotebook(page, `${tmpPath}/bench-200.ipynb`, cells);
-      await openNotebook(core, `${tmpPath}/bench-200-core.ipynb`, cells);
+      await openNotebook(page, tmpPath, 'bench-200.ipynb', cells);
+      await openNotebook(core, tmpPath, 'bench-200-core.ipynb', cells);
       await runAll(await use('on')); // warm-up
       await runAll(await use('core'));
       const runs: Record<Variant, IRunAll[]> = { on: [], off: [], core: [] };
@@ -533,8 +462,8 @@ test.describe.serial('%pip interception benchmark', () => {
       };
 
       // 2. Shift+Enter → sent for a trivial cell.
-      await openNotebook(page, `${tmpPath}/bench-key.ipynb`, ['x = 1']);
-      await openNotebook(core, `${tmpPath}/bench-key-core.ipynb`, ['x = 1']);
+      await openNotebook(page, tmpPath, 'bench-key.ipynb', ['x = 1']);
+      await openNotebook(core, tmpPath, 'bench-key-core.ipynb', ['x = 1']);
       const keys: Record<Variant, number[]> = { on: [], off: [], core: [] };
       for (let round = 0; round < KEY_SAMPLES; round++) {
         for (const variant of order(round)) {
@@ -562,7 +491,7 @@ test.describe.serial('%pip interception benchmark', () => {
 
     // 3. Shift+Enter → sent for a %pip install routed to apk, minus apk's own time.
     await setIntercept(page, true);
-    await openNotebook(page, `${tmpPath}/bench-pip.ipynb`, [PIP_CELL]);
+    await openNotebook(page, tmpPath, 'bench-pip.ipynb', [PIP_CELL]);
     try {
       // Warm-up (the server probes the kernel's interpreter once per kernelspec).
       await setInstalled(request, false);
@@ -571,10 +500,10 @@ test.describe.serial('%pip interception benchmark', () => {
         const samples: any[] = [];
         for (let i = 0; i < PIP_SAMPLES; i++) {
           await setInstalled(request, scenario === 'already_installed');
-          const known = new Set((await api<IJob[]>(request, 'jobs')).map(job => job.id));
+          const known = new Set((await api<IBenchJob[]>(request, 'jobs')).map(job => job.id));
           // The summary line is printed first: the code sent starts with it.
           const timing = await shiftEnter(page, 'termcolor \\u2192 apk');
-          const job = (await api<IJob[]>(request, 'jobs')).find(
+          const job = (await api<IBenchJob[]>(request, 'jobs')).find(
             j => !known.has(j.id) && j.action === 'install' && j.packages.includes(PACKAGE)
           );
           expect(job, 'the install job of the routed cell').toBeTruthy();

@@ -89,6 +89,8 @@ export interface IServerInfo {
   allow_untrusted?: boolean;
   /**
    * The administrator's repository policy, which bounds `PUT repositories`.
+   * Its `allow_user_repositories` is the one to read: the server's top-level
+   * copy is deprecated and left out of this interface.
    */
   policy?: IRepositoryPolicy;
 }

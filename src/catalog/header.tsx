@@ -7,7 +7,11 @@
  */
 
 import { TranslationBundle } from '@jupyterlab/translation';
-import { InputGroup, ReactWidget, searchIcon } from '@jupyterlab/ui-components';
+import {
+  InputGroup,
+  VDomRenderer,
+  searchIcon
+} from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
@@ -24,40 +28,22 @@ import { CatalogModel } from './model';
 /**
  * The header of the catalog: demo banner, search box, filter and count.
  */
-export class CatalogHeader extends ReactWidget {
+export class CatalogHeader extends VDomRenderer<CatalogModel> {
   /**
    * Construct the header.
    */
   constructor(options: CatalogHeader.IOptions) {
-    super();
-    this.model = options.model;
+    super(options.model);
     this._trans = options.trans;
     this._onNavigate = options.onNavigate;
     this.addClass(HEADER_CLASS);
-    this.model.stateChanged.connect(this.update, this);
   }
-
-  /**
-   * The model rendered.
-   */
-  readonly model: CatalogModel;
 
   /**
    * The search input, once rendered.
    */
   get inputNode(): HTMLInputElement | null {
     return this._inputRef.current;
-  }
-
-  /**
-   * Dispose of the header.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.stateChanged.disconnect(this.update, this);
-    super.dispose();
   }
 
   /**

@@ -7,15 +7,11 @@
  */
 
 import { TranslationBundle } from '@jupyterlab/translation';
-import {
-  PanelWithToolbar,
-  ReactWidget,
-  refreshIcon,
-  ToolbarButton
-} from '@jupyterlab/ui-components';
+import { VDomRenderer, refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IRepository } from '../api';
+import { ToolbarSection } from '../ui/section';
 
 import {
   EMPTY_CLASS,
@@ -30,32 +26,14 @@ import { RepositoryEntry } from './repository';
 /**
  * The list of configured repositories and their state.
  */
-export class RepositoryList extends ReactWidget {
+export class RepositoryList extends VDomRenderer<CatalogModel> {
   /**
    * Construct the list.
    */
   constructor(options: RepositoryList.IOptions) {
-    super();
-    this.model = options.model;
+    super(options.model);
     this._trans = options.trans;
     this.addClass(REPOSITORIES_CLASS);
-    this.model.stateChanged.connect(this.update, this);
-  }
-
-  /**
-   * The model rendered.
-   */
-  readonly model: CatalogModel;
-
-  /**
-   * Dispose of the list.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.stateChanged.disconnect(this.update, this);
-    super.dispose();
   }
 
   protected render(): JSX.Element {
@@ -124,78 +102,45 @@ export namespace RepositoryList {
  * The sidebar's repositories section: a refresh button and the list, under a
  * title that counts the repositories with a problem.
  */
-export class RepositoriesSection extends PanelWithToolbar {
+export class RepositoriesSection extends ToolbarSection<CatalogModel> {
   /**
    * Construct the section.
    */
   constructor(options: RepositoryList.IOptions) {
-    super();
     const { model, trans } = options;
-    this.model = model;
-    this._trans = trans;
-    this.addClass(REPOSITORIES_SECTION_CLASS);
-    this.toolbar.addItem(
-      'refresh',
-      new ToolbarButton({
-        icon: refreshIcon,
-        onClick: () => {
-          model.refreshCatalog().catch(reason => {
-            // The section shows the error; the console keeps the details.
-            console.error('Failed to re-read the apk repositories', reason);
-          });
-        },
-        tooltip: trans.__('Re-read the repositories')
-      })
-    );
-    this.addWidget(new RepositoryList({ model, trans }));
-    model.stateChanged.connect(this._updateTitle, this);
-    this._updateTitle();
+    super({
+      model,
+      className: REPOSITORIES_SECTION_CLASS,
+      label: () =>
+        Private.hasProblem(model)
+          ? trans._n(
+              'Repositories (%1 problem)',
+              'Repositories (%1 problems)',
+              Math.max(Private.problems(model), 1)
+            )
+          : trans.__('Repositories'),
+      buttons: {
+        refresh: {
+          icon: refreshIcon,
+          onClick: () => {
+            model.refreshCatalog().catch(reason => {
+              // The section shows the error; the console keeps the details.
+              console.error('Failed to re-read the apk repositories', reason);
+            });
+          },
+          tooltip: trans.__('Re-read the repositories')
+        }
+      },
+      content: new RepositoryList({ model, trans })
+    });
   }
-
-  /**
-   * The model rendered.
-   */
-  readonly model: CatalogModel;
 
   /**
    * Whether a repository has a problem, or the list could not be read.
    */
   get hasProblem(): boolean {
-    return this._problems() > 0 || this.model.repositoriesError !== null;
+    return Private.hasProblem(this.model);
   }
-
-  /**
-   * Dispose of the section.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.stateChanged.disconnect(this._updateTitle, this);
-    super.dispose();
-  }
-
-  /**
-   * Keep the title telling how many repositories have problems.
-   */
-  private _updateTitle(): void {
-    const trans = this._trans;
-    this.title.label = this.hasProblem
-      ? trans._n(
-          'Repositories (%1 problem)',
-          'Repositories (%1 problems)',
-          Math.max(this._problems(), 1)
-        )
-      : trans.__('Repositories');
-  }
-
-  private _problems(): number {
-    return this.model.repositories.filter(
-      repository => repository.status !== 'ok'
-    ).length;
-  }
-
-  private _trans: TranslationBundle;
 }
 
 /**
@@ -212,5 +157,20 @@ namespace Private {
       ...repositories.filter(repository => repository.status !== 'ok'),
       ...repositories.filter(repository => repository.status === 'ok')
     ];
+  }
+
+  /**
+   * How many repositories have a problem.
+   */
+  export function problems(model: CatalogModel): number {
+    return model.repositories.filter(repository => repository.status !== 'ok')
+      .length;
+  }
+
+  /**
+   * Whether a repository has a problem, or the list could not be read.
+   */
+  export function hasProblem(model: CatalogModel): boolean {
+    return problems(model) > 0 || model.repositoriesError !== null;
   }
 }

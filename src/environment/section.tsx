@@ -9,17 +9,13 @@
 import { Clipboard, Notification } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
-import {
-  PanelWithToolbar,
-  ReactWidget,
-  refreshIcon,
-  ToolbarButton
-} from '@jupyterlab/ui-components';
+import { ReactWidget, refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { CatalogPanel } from '../catalog/panel';
 import { JobsModel } from '../jobs/model';
 import { describeRequestError, ExportFormat, IExport } from '../api';
+import { ToolbarSection } from '../ui/section';
 import { EnvironmentModel } from './model';
 
 /**
@@ -36,21 +32,22 @@ const MESSAGE_CLASS = 'jp-ApkEnvironment-message';
 /**
  * The section: a toolbar with refresh, and the view of the model.
  */
-export class EnvironmentSection extends PanelWithToolbar {
+export class EnvironmentSection extends ToolbarSection<EnvironmentModel> {
   constructor(options: EnvironmentSection.IOptions) {
-    super();
     const { model, trans } = options;
-    this.addClass(SECTION_CLASS);
-    this.title.label = trans.__('Environment');
-    this.toolbar.addItem(
-      'refresh',
-      new ToolbarButton({
-        icon: refreshIcon,
-        onClick: () => void model.refresh(),
-        tooltip: trans.__('Compare with the image again')
-      })
-    );
-    this.addWidget(new EnvironmentView(options));
+    super({
+      model,
+      className: SECTION_CLASS,
+      label: () => trans.__('Environment'),
+      buttons: {
+        refresh: {
+          icon: refreshIcon,
+          onClick: () => void model.refresh(),
+          tooltip: trans.__('Compare with the image again')
+        }
+      },
+      content: new EnvironmentView(options)
+    });
   }
 }
 

@@ -10,14 +10,13 @@ import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
   clearIcon,
-  PanelWithToolbar,
-  ReactWidget,
-  refreshIcon,
-  ToolbarButton
+  VDomRenderer,
+  refreshIcon
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { describeRequestError } from '../api';
+import { ToolbarSection } from '../ui/section';
 import { ERROR_CLASS, JobEntry } from './entry';
 import { isActiveState, JobsModel } from './model';
 
@@ -40,22 +39,15 @@ const RECENT_JOBS = 5;
 /**
  * The list of recent jobs.
  */
-export class JobList extends ReactWidget {
+export class JobList extends VDomRenderer<JobsModel> {
   /**
    * Construct the list.
    */
   constructor(options: JobList.IOptions) {
-    super();
-    this.model = options.model;
+    super(options.model);
     this._trans = options.trans;
     this.addClass(JOBS_CLASS);
-    this.model.stateChanged.connect(this.update, this);
   }
-
-  /**
-   * The model rendered.
-   */
-  readonly model: JobsModel;
 
   /**
    * Whether a job's log is shown.
@@ -79,17 +71,6 @@ export class JobList extends ReactWidget {
       });
     }
     this.update();
-  }
-
-  /**
-   * Dispose of the list.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.stateChanged.disconnect(this.update, this);
-    super.dispose();
   }
 
   protected render(): JSX.Element {
@@ -192,69 +173,44 @@ export namespace JobList {
 /**
  * The jobs section of the sidebar, with a toolbar button to fetch the jobs again.
  */
-export class JobsSection extends PanelWithToolbar {
+export class JobsSection extends ToolbarSection<JobsModel> {
   /**
    * Construct the section.
    */
   constructor(options: JobsSection.IOptions) {
-    super();
     const { model, trans } = options;
-    this.model = model;
-    this._trans = trans;
-    this.addClass(SECTION_CLASS);
-    this.toolbar.addItem(
-      'clear',
-      new ToolbarButton({
-        icon: clearIcon,
-        onClick: () => model.clearFinished(),
-        tooltip: trans.__('Clear the finished jobs from this list'),
-        label: trans.__('Clear finished')
-      })
-    );
-    this.toolbar.addItem(
-      'refresh',
-      new ToolbarButton({
-        icon: refreshIcon,
-        onClick: () => void model.restore(),
-        tooltip: trans.__('Fetch the recent jobs again')
-      })
-    );
-    this.list = new JobList({ model, trans });
-    this.addWidget(this.list);
-    model.stateChanged.connect(this._updateTitle, this);
-    this._updateTitle();
+    const list = new JobList({ model, trans });
+    super({
+      model,
+      className: SECTION_CLASS,
+      label: () => {
+        const active = model.activeJobs.length;
+        return active === 0
+          ? trans.__('Jobs')
+          : trans._n('Jobs (%1 running)', 'Jobs (%1 running)', active);
+      },
+      buttons: {
+        clear: {
+          icon: clearIcon,
+          onClick: () => model.clearFinished(),
+          tooltip: trans.__('Clear the finished jobs from this list'),
+          label: trans.__('Clear finished')
+        },
+        refresh: {
+          icon: refreshIcon,
+          onClick: () => void model.restore(),
+          tooltip: trans.__('Fetch the recent jobs again')
+        }
+      },
+      content: list
+    });
+    this.list = list;
   }
-
-  /**
-   * The model rendered.
-   */
-  readonly model: JobsModel;
 
   /**
    * The list of jobs.
    */
   readonly list: JobList;
-
-  /**
-   * Dispose of the section.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.stateChanged.disconnect(this._updateTitle, this);
-    super.dispose();
-  }
-
-  private _updateTitle(): void {
-    const active = this.model.activeJobs.length;
-    this.title.label =
-      active === 0
-        ? this._trans.__('Jobs')
-        : this._trans._n('Jobs (%1 running)', 'Jobs (%1 running)', active);
-  }
-
-  private _trans: TranslationBundle;
 }
 
 /**

@@ -51,11 +51,10 @@ export class ImportOfferModel extends VDomModel {
   async install(runAgain: boolean): Promise<void> {
     const { jobs, trans } = this._options;
     const name = this.answer.package;
-    if (this._status === 'working' || name === null) {
+    if (name === null) {
       return;
     }
-    this._set('working');
-    try {
+    await this._attempt(async () => {
       const entry = await runJob({
         model: jobs,
         action: 'install',
@@ -64,40 +63,41 @@ export class ImportOfferModel extends VDomModel {
         trans
       });
       if (entry === null) {
-        this._set('ready'); // declined, or could not start (notified)
-        return;
+        return false; // declined, or could not start (notified)
       }
       const ended = await jobs.whenEnded(entry.id);
       if (ended.state !== 'done') {
-        this._set(
-          'failed',
+        throw new Error(
           ended.job.error ?? ended.connectionError ?? ended.state
         );
-        return;
       }
-      this._set('done');
-      if (runAgain) {
-        await this._options.runAgain();
-      }
-    } catch (reason) {
-      this._set(
-        'failed',
-        reason instanceof Error ? reason.message : String(reason)
-      );
-    }
+      return true;
+    }, runAgain);
   }
 
   /**
    * Restart the kernel, then run the cell again if asked to.
    */
   async restart(runAgain: boolean): Promise<void> {
+    await this._attempt(() => this._options.restartKernel(), runAgain);
+  }
+
+  /**
+   * Run `step` unless an attempt is under way: `ready` again if the user
+   * declined it (`false`), else `done` and the cell run again if asked to;
+   * `failed` with the reason if it threw.
+   */
+  private async _attempt(
+    step: () => Promise<boolean>,
+    runAgain: boolean
+  ): Promise<void> {
     if (this._status === 'working') {
       return;
     }
     this._set('working');
     try {
-      if (!(await this._options.restartKernel())) {
-        this._set('ready'); // declined
+      if (!(await step())) {
+        this._set('ready');
         return;
       }
       this._set('done');

@@ -23,6 +23,12 @@ import {
 } from './parse';
 
 /**
+ * Which requirement tokens are routed to apk: a set of them, or a test.
+ */
+export type RoutedTokens =
+  ReadonlySet<IRequirementToken> | ((token: IRequirementToken) => boolean);
+
+/**
  * Rewrite a cell so that pip no longer sees the requirements installed with
  * apk, and the kernel prints a summary first.
  *
@@ -63,8 +69,7 @@ import {
 export function rewriteCell(
   source: string,
   result: IParseResult,
-  routed:
-    ReadonlySet<IRequirementToken> | ((token: IRequirementToken) => boolean),
+  routed: RoutedTokens,
   summary: string[]
 ): string {
   try {
@@ -127,8 +132,7 @@ namespace Private {
   export function rewrite(
     source: string,
     result: IParseResult,
-    routed:
-      ReadonlySet<IRequirementToken> | ((token: IRequirementToken) => boolean),
+    routed: RoutedTokens,
     summary: string[]
   ): string {
     const body = cellBody(source);
@@ -213,8 +217,7 @@ namespace Private {
    */
   function routedTokens(
     result: IParseResult,
-    routed:
-      ReadonlySet<IRequirementToken> | ((token: IRequirementToken) => boolean)
+    routed: RoutedTokens
   ): (token: IRequirementToken) => boolean {
     const known = new Map<string, IRequirementToken>();
     for (const command of result?.commands ?? []) {

@@ -7,7 +7,7 @@
  */
 
 import { TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget } from '@jupyterlab/ui-components';
+import { VDomRenderer } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { RepositorySettingsModel } from './model';
@@ -19,33 +19,15 @@ const ERROR_MOD = 'jp-mod-error';
  * Shows, above the repository list, that the settings' repositories are being
  * applied, or why the server refused them; nothing otherwise.
  */
-export class RepositorySettingsStatus extends ReactWidget {
+export class RepositorySettingsStatus extends VDomRenderer<RepositorySettingsModel> {
   /**
    * Construct the status line.
    */
   constructor(options: RepositorySettingsStatus.IOptions) {
-    super();
-    this.model = options.model;
+    super(options.model);
     this._trans = options.trans;
     this._onEdit = options.onEdit ?? null;
     this.addClass(STATUS_CLASS);
-    this.model.stateChanged.connect(this.update, this);
-  }
-
-  /**
-   * The model rendered.
-   */
-  readonly model: RepositorySettingsModel;
-
-  /**
-   * Dispose of the status line.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.stateChanged.disconnect(this.update, this);
-    super.dispose();
   }
 
   protected render(): JSX.Element | null {

@@ -44,8 +44,7 @@ describe('ServerPipRouter', () => {
     await waitFor(() => server.requests.length > 0 && jobs!.jobs.length > 0);
     const [job] = jobs.jobs;
     expect(job.job.packages).toEqual(['py3-numpy', 'py3-yaml']);
-    await waitFor(() => server.isHolding(job.id));
-    server.update(job.id, { state: 'done', progress: 1 });
+    await server.updateWhenHeld(job.id, { state: 'done', progress: 1 });
     expect(await running).toBe(true);
 
     const first = server.requests[0];

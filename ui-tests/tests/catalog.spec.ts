@@ -6,20 +6,15 @@
  * Expectations are computed from the server's REST API (/jupyterlab-apk/...), so the tests do
  * not depend on the exact list of demo packages.
  */
-import * as path from 'path';
 import { expect, test } from '@jupyterlab/galata';
 import type { APIRequestContext, Locator, Page } from '@playwright/test';
 
 import { api } from './apk-api';
+import { ENTRY, PANEL, shootSidebar, TAB } from './sidebar-ui';
 
-const PANEL_ID = 'jp-apk-panel';
-const TAB = `.lm-TabBar-tab[data-id="${PANEL_ID}"]`;
-const PANEL = '.jp-ApkPanel';
-const ENTRY = 'li.jp-ApkPanel-entry';
 const COMMAND_ID = 'apk:open-catalog';
 const COMMAND_LABEL = 'Open Prebuilt Packages';
 const UNREACHABLE = 'http://127.0.0.1:9/unreachable';
-const SCREENSHOT = path.resolve(__dirname, '..', 'screenshots', 'sidebar.png');
 
 interface IPackage {
   name: string;
@@ -142,19 +137,7 @@ test.describe('Prebuilt Packages sidebar', () => {
     // Screenshot for the README: the left side bar (tabs and this panel).
     await page.sidebar.setWidth(420);
     await expect(panel.locator(ENTRY)).toHaveCount(expected.total);
-    const bar = (await page.sidebar.getTabBarLocator('left').boundingBox())!;
-    const area = (await panel.boundingBox())!;
-    await page.screenshot({
-      path: SCREENSHOT,
-      clip: {
-        x: bar.x,
-        y: Math.min(bar.y, area.y),
-        width: area.x + area.width - bar.x,
-        height:
-          Math.max(bar.y + bar.height, area.y + area.height) -
-          Math.min(bar.y, area.y)
-      }
-    });
+    await shootSidebar(page, panel, 'sidebar.png');
   });
 
   test('search narrows the list, clearing restores it, an unknown word shows the empty state', async ({

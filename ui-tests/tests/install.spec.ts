@@ -15,11 +15,17 @@ import { expect, test } from '@jupyterlab/galata';
 import type { APIRequestContext, Locator, Page } from '@playwright/test';
 
 import { api, IJob, removeInstalled, runJob } from './apk-api';
-import { ENTRY, openSidebar, PANEL, packageRow, TAB } from './sidebar-ui';
+import {
+  ENTRY,
+  openSidebar,
+  PANEL,
+  packageRow,
+  shootSidebar,
+  TAB
+} from './sidebar-ui';
 
 const JOB = '.jp-ApkJobs-job';
 const DIALOG = '.jp-Dialog';
-const SCREENSHOT = path.resolve(__dirname, '..', 'screenshots', 'install.png');
 const PYTHON = process.env.JUPYTERLAB_APK_UI_PYTHON ?? 'python3';
 
 // The packages these tests install; removed before and after each test.
@@ -153,19 +159,7 @@ test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {
       ).toBeVisible();
 
       // The screenshot for the README: the sidebar while the job runs.
-      const bar = (await page.sidebar.getTabBarLocator('left').boundingBox())!;
-      const area = (await panel.boundingBox())!;
-      await page.screenshot({
-        path: SCREENSHOT,
-        clip: {
-          x: bar.x,
-          y: Math.min(bar.y, area.y),
-          width: area.x + area.width - bar.x,
-          height:
-            Math.max(bar.y + bar.height, area.y + area.height) -
-            Math.min(bar.y, area.y)
-        }
-      });
+      await shootSidebar(page, panel, 'install.png');
     } finally {
       await lock.release();
     }

@@ -9,9 +9,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { APIRequestContext, Page } from '@playwright/test';
-
-import { api, runJob } from './apk-api';
+import type { Page } from '@playwright/test';
 
 const REPO = path.resolve(__dirname, '..', '..');
 
@@ -33,26 +31,6 @@ export interface IPackage {
 
 export interface ISettings {
   root: string;
-}
-
-/** Remove whichever of `names` apk has installed in the sandbox root. */
-export async function removeInstalled(
-  request: APIRequestContext,
-  names: string[]
-): Promise<void> {
-  const installed: string[] = [];
-  for (const name of names) {
-    if (
-      (await api<IPackage>(request, `packages/${name}`)).installed_version !==
-      null
-    ) {
-      installed.push(name);
-    }
-  }
-  if (installed.length > 0) {
-    const job = await runJob(request, 'remove', installed);
-    expect(job.state, job.error ?? '').toBe('done');
-  }
 }
 
 /**
@@ -131,4 +109,27 @@ export function apkSitePackages(root: string): string {
     { encoding: 'utf-8' }
   ).trim();
   return path.join(root, 'usr', 'lib', `python${version}`, 'site-packages');
+}
+
+/**
+ * Remove `dir` and its parents up to `createdDir` (the outermost one a test created, if any),
+ * stopping at one that is not empty: something else lives there.
+ */
+export function removeCreatedDirs(
+  dir: string,
+  createdDir: string | undefined
+): void {
+  for (
+    ;
+    createdDir !== undefined && dir.startsWith(createdDir);
+    dir = path.dirname(dir)
+  ) {
+    try {
+      fs.rmdirSync(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        break;
+      }
+    }
+  }
 }

@@ -14,12 +14,12 @@ import * as path from 'path';
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Locator, Page, Request } from '@playwright/test';
 
-import { api, runJob } from './apk-api';
+import { api, removeInstalled, runJob } from './apk-api';
 import {
   apkSitePackages,
   ISettings,
   openNotebook,
-  removeInstalled,
+  removeCreatedDirs,
   waitForKernel
 } from './kernels';
 
@@ -159,21 +159,7 @@ test.describe.serial('missing modules', () => {
     await removeInstalled(request, TOUCHED);
   });
 
-  test.afterAll(() => {
-    for (
-      let dir = sitePackages;
-      createdDir !== undefined && dir.startsWith(createdDir);
-      dir = path.dirname(dir)
-    ) {
-      try {
-        fs.rmdirSync(dir);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-          break; // not empty: something else lives there
-        }
-      }
-    }
-  });
+  test.afterAll(() => removeCreatedDirs(sitePackages, createdDir));
 
   for (const kind of ['notebook', 'console'] as Kind[]) {
     test(`${kind}: import tabulate fails, "Install and Run Again" installs py3-tabulate and the import works`, async ({

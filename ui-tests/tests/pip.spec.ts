@@ -30,14 +30,14 @@ import type {
   WebSocket
 } from '@playwright/test';
 
-import { api, IJob, runJob, TERMINAL } from './apk-api';
+import { api, IJob, removeInstalled, runJob, TERMINAL } from './apk-api';
 import {
   apkSitePackages,
   IPackage,
   ISettings,
   KERNEL_PYTHON,
   openNotebook,
-  removeInstalled,
+  removeCreatedDirs,
   waitForKernel
 } from './kernels';
 
@@ -278,25 +278,8 @@ test.describe.serial('%pip install routed to apk', () => {
     await removeInstalled(request, APK_TOUCHED);
   });
 
-  test.afterAll(() => {
-    // Leave the sandbox root as found: remove the empty directories created above.
-    if (createdDir === undefined) {
-      return;
-    }
-    for (
-      let dir = sitePackages;
-      dir.startsWith(createdDir);
-      dir = path.dirname(dir)
-    ) {
-      try {
-        fs.rmdirSync(dir);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-          break; // not empty: something else lives there
-        }
-      }
-    }
-  });
+  // Leave the sandbox root as found: remove the empty directories created above.
+  test.afterAll(() => removeCreatedDirs(sitePackages, createdDir));
 
   test('Run All in a notebook: apk installs tabulate, pip installs pipdemo, the next cell imports both', async ({
     page,

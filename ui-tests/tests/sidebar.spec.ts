@@ -22,12 +22,13 @@ import {
   PANEL,
   PANEL_ID,
   packageRow,
+  SCREENSHOTS,
+  shootSidebar,
   TAB
 } from './sidebar-ui';
 
 const JOB = '.jp-ApkJobs-job';
 const DIALOG = '.jp-Dialog';
-const SCREENSHOTS = path.resolve(__dirname, '..', 'screenshots');
 const NEEDED = 'py3-wcwidth';
 const NEEDS = 'py3-prettytable';
 
@@ -92,23 +93,6 @@ async function seriousViolations(page: Page, selector: string) {
       help: v.help,
       nodes: v.nodes.map(node => node.target.join(' ')).slice(0, 5)
     }));
-}
-
-/** A screenshot of the left side bar (tab bar and panel). */
-async function shootSidebar(page: Page, panel: Locator, name: string) {
-  const bar = (await page.sidebar.getTabBarLocator('left').boundingBox())!;
-  const area = (await panel.boundingBox())!;
-  await page.screenshot({
-    path: path.join(SCREENSHOTS, name),
-    clip: {
-      x: bar.x,
-      y: Math.min(bar.y, area.y),
-      width: area.x + area.width - bar.x,
-      height:
-        Math.max(bar.y + bar.height, area.y + area.height) -
-        Math.min(bar.y, area.y)
-    }
-  });
 }
 
 test.describe.serial('The sidebar as a user meets it', () => {
