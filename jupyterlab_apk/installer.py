@@ -128,6 +128,7 @@ class Run:
 
 
 def runs(job: Job) -> list[Run]:
+    """The apk runs of *job*, in order (an undo with nothing to remove or restore skips that)."""
     if job.undo is None:
         return [Run(job.action, job.packages)]
     return [run for run in (Run("remove", job.undo["remove"], required_may_stay=True),
@@ -300,12 +301,12 @@ class Installer:
         self._changed_job(job)
         options = self._options()
         in_error = self._packages_in_error()
-        steps = runs(job)
+        apk_runs = runs(job)
         # The plan (and any error that stops it) before touching the system; each run is
         # simulated on the system as it is now.
         plan = Plan()
         warnings: list[str] = []
-        for run in steps:
+        for run in apk_runs:
             argv = build_argv(options, run.action, run.packages, simulate=True)
             simulated = await self._apk(job, argv)
             if await self._stopped(job):
@@ -324,9 +325,9 @@ class Installer:
             return
         before = self._installed_versions()
         warnings = []
-        for index, run in enumerate(steps):
+        for index, run in enumerate(apk_runs):
             # The share of the progress bar this run fills.
-            span = (index / len(steps), 1 / len(steps))
+            span = (index / len(apk_runs), 1 / len(apk_runs))
             errors_before = self._packages_in_error() if index else in_error
             result = await self._apk_with_progress(job, options, run, span)
             if await self._stopped(job, before):
