@@ -18,6 +18,7 @@ import yaml  # a dependency of jupyter_server (through jupyter_events)
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from .apkcli import RequestError, check_package
 from .apkindex import dependency_name
 
 # A world line is a dependency: a name, optionally `@tag`, then an operator and a version.
@@ -104,6 +105,26 @@ def changes(baseline: Snapshot, now: Snapshot) -> Changes:
         if baseline.pip.get(name) != version
     ]
     return Changes(added, removed, upgraded, pip)
+
+
+def undo(change: Changes) -> tuple[list[str], list[str]]:
+    """What takes apk's side back to the baseline: the names to remove (added since), and what
+    to add back (removed since). A removed package comes back as its baseline world line when
+    apk's command line takes it (`name`, `name=version`), else by its name: a tag or a range
+    (`py3-x@edge`, `py3-x>1`) names a repository or a choice that an `apk add` from the
+    configured repositories cannot express.
+
+    Upgrades are left: the repositories keep only their latest versions, so the baseline's
+    version can rarely be installed again. pip's packages are left to pip.
+    """
+
+    def restorable(entry: dict) -> str:
+        try:
+            return check_package(entry["world"])
+        except RequestError:
+            return entry["name"]
+
+    return [entry["name"] for entry in change.added], [restorable(e) for e in change.removed]
 
 
 def pip_snapshot(distributions: list[dict]) -> dict[str, str]:

@@ -24,7 +24,8 @@ from .policy import PolicyError
 from .verdict import Verdict, judge
 
 TERMINAL = frozenset({"done", "failed", "cancelled", "timed-out"})
-ACTIONS = ("install", "upgrade", "remove", "repair")
+ACTIONS = ("install", "upgrade", "remove", "repair")  # one apk run each; "undo" runs two
+REMOVING = frozenset({"remove", "undo"})  # the actions `allow_remove` governs
 HISTORY_LIMIT = 200  # jobs kept on disk and in memory
 LOG_LIMIT = 256 * 1024  # characters of apk output kept per job
 KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
@@ -61,6 +62,7 @@ class Job:
     problems: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # done, but not quite as asked
     installed: list[str] = field(default_factory=list)  # name-version actually (un)installed
+    undo: dict | None = None  # undo only: {"remove": [names], "restore": [world specs]}
     apk_seconds: float = 0.0  # wall time of the apk processes, to tell apk's time from ours
     created: datetime = field(default_factory=_now)
     started: datetime | None = None
@@ -87,6 +89,7 @@ class Job:
             "problems": self.problems,
             "warnings": self.warnings,
             "installed": self.installed,
+            "undo": self.undo,
             "apk_seconds": round(self.apk_seconds, 4),
             "user": self.user,
             "created": _iso(self.created),
@@ -105,13 +108,41 @@ class Job:
             user=data.get("user", ""),
         )
         for name in ("state", "plan", "progress", "log", "exit_code", "error", "problems",
-                     "warnings", "installed", "apk_seconds", "revision"):  # fmt: skip
+                     "warnings", "installed", "undo", "apk_seconds", "revision"):  # fmt: skip
             if name in data:
                 setattr(job, name, data[name])
         for name in ("created", "started", "finished"):
             if data.get(name):
                 setattr(job, name, datetime.fromisoformat(data[name]))
         return job
+
+
+@dataclass(frozen=True)
+class Run:
+    """One apk run of a job: most jobs are one, an undo is a removal then a restore."""
+
+    action: str
+    packages: list[str]
+    # Undo: a package that installed ones still need only leaves the world, as it was then.
+    required_may_stay: bool = False
+
+
+def runs(job: Job) -> list[Run]:
+    """The apk runs of *job*, in order (an undo with nothing to remove or restore skips that)."""
+    if job.undo is None:
+        return [Run(job.action, job.packages)]
+    return [run for run in (Run("remove", job.undo["remove"], required_may_stay=True),
+                            Run("install", job.undo["restore"])) if run.packages]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ProgressPipe:
+    """apk's --progress-fd pipe, and the share of the job's progress bar its run fills."""
+
+    read_fd: int
+    write_fd: int
+    start: float
+    width: float
 
 
 @dataclass(frozen=True)
@@ -167,22 +198,44 @@ class Installer:
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
 
+    def check_allowed(self, action: str) -> None:
+        """Raise PolicyError if the administrator's policy forbids *action*."""
+        if action in REMOVING and not self.allow_remove:
+            raise PolicyError("the administrator does not allow removing packages")
+
     def submit(self, action: str, packages: list[str], *, preview: bool, user: str) -> Job:
         """Validate and queue a job (raises RequestError, PolicyError or QueueFull before anything
         runs)."""
         if action not in ACTIONS:
             raise ValueError(f"action must be one of {', '.join(ACTIONS)}")
-        if action == "remove" and not self.allow_remove:
-            raise PolicyError("the administrator does not allow removing packages")
+        self.check_allowed(action)
         # repair without names: every package in error
         if not isinstance(packages, list) or not packages and action != "repair":
             raise ValueError(f"packages must be a {'' if action == 'repair' else 'non-empty '}list")
         packages = [check_package(p) for p in packages]
-        build_argv(self._options(), action, packages)  # repositories and all, before queueing
+        return self._enqueue(Job(secrets.token_hex(8), action, packages, preview, user))
+
+    def submit_undo(
+        self, remove: list[str], restore: list[str], *, preview: bool, user: str
+    ) -> Job:
+        """Queue one job that removes *remove* (names), then adds *restore* (world specs) back.
+
+        Its `packages` are both lists, so that the queue's views of a package see it."""
+        self.check_allowed("undo")
+        if not remove and not restore:
+            raise ValueError("there is nothing to undo")
+        undo = {"remove": [check_package(p) for p in remove],
+                "restore": [check_package(p) for p in restore]}  # fmt: skip
+        job = Job(secrets.token_hex(8), "undo", [*remove, *restore], preview, user, undo=undo)
+        return self._enqueue(job)
+
+    def _enqueue(self, job: Job) -> Job:
+        options = self._options()
+        for run in runs(job):
+            build_argv(options, run.action, run.packages)  # repositories and all, before queueing
         waiting = sum(1 for job in self._jobs.values() if job.state == "queued")
         if waiting >= self.max_queued:
             raise QueueFull(f"{waiting} jobs are already waiting; try again later")
-        job = Job(secrets.token_hex(8), action, packages, preview, user)
         self._jobs[job.id] = job
         self._queue.put_nowait(job)
         self._persist(job)
@@ -248,50 +301,69 @@ class Installer:
         self._changed_job(job)
         options = self._options()
         in_error = self._packages_in_error()
-        # The plan (and any error that stops it) before touching the system.
-        simulated = await self._apk(
-            job, build_argv(options, job.action, job.packages, simulate=True)
-        )
-        if await self._stopped(job):
-            return
-        job.plan = self._plan_json(parse_plan(simulated.stdout))
-        verdict = self._judge(job, simulated, in_error, in_error, simulated=True)
-        if not verdict.ok:
-            await self._fail(job, simulated, verdict, before=None)
-            return
+        apk_runs = runs(job)
+        # The plan (and any error that stops it) before touching the system; each run is
+        # simulated on the system as it is now.
+        plan = Plan()
+        warnings: list[str] = []
+        for run in apk_runs:
+            argv = build_argv(options, run.action, run.packages, simulate=True)
+            simulated = await self._apk(job, argv)
+            if await self._stopped(job):
+                return
+            part = parse_plan(simulated.stdout)
+            plan = Plan(plan.steps + part.steps, plan.kept + part.kept)
+            job.plan = self._plan_json(plan)
+            verdict = self._judge(run, simulated, in_error, in_error, simulated=True)
+            if not verdict.ok:
+                await self._fail(job, simulated, verdict, before=None)
+                return
+            warnings += verdict.warnings
         if job.preview:
-            await self._finish(
-                job, "done", exit_code=simulated.returncode, warnings=verdict.warnings
-            )
+            await self._finish(job, "done", exit_code=simulated.returncode,
+                               warnings=list(dict.fromkeys(warnings)))  # fmt: skip
             return
         before = self._installed_versions()
-        read_fd, write_fd = os.pipe()
-        try:
-            argv = build_argv(options, job.action, job.packages, progress_fd=write_fd)
-            result = await self._apk(job, argv, progress=(read_fd, write_fd))
-        finally:
-            os.close(read_fd)  # _apk owns (and closes) the write end
-        if await self._stopped(job, before):
-            return
-        verdict = self._judge(job, result, in_error, self._packages_in_error(),
-                              installed_after=set(self._installed_versions()))  # fmt: skip
-        if not verdict.ok:
-            await self._fail(job, result, verdict, before)
-            return
+        warnings = []
+        for index, run in enumerate(apk_runs):
+            # The share of the progress bar this run fills.
+            span = (index / len(apk_runs), 1 / len(apk_runs))
+            errors_before = self._packages_in_error() if index else in_error
+            result = await self._apk_with_progress(job, options, run, span)
+            if await self._stopped(job, before):
+                return
+            verdict = self._judge(run, result, errors_before, self._packages_in_error(),
+                                  installed_after=set(self._installed_versions()))  # fmt: skip
+            if not verdict.ok:
+                await self._fail(job, result, verdict, before)
+                return
+            warnings += verdict.warnings
         job.installed = self._changes(before)
         job.progress = 1.0
-        await self._finish(
-            job, "done", exit_code=result.returncode, warnings=verdict.warnings
-        )
+        await self._finish(job, "done", exit_code=result.returncode,
+                           warnings=list(dict.fromkeys(warnings)))  # fmt: skip
+
+    async def _apk_with_progress(
+        self, job: Job, options: ApkOptions, run: Run, span: tuple[float, float]
+    ) -> RunResult:
+        read_fd, write_fd = os.pipe()
+        try:
+            argv = build_argv(options, run.action, run.packages, progress_fd=write_fd)
+            return await self._apk(job, argv, ProgressPipe(read_fd, write_fd, *span))
+        finally:
+            os.close(read_fd)  # _apk owns (and closes) the write end
 
     @staticmethod
-    def _judge(job: Job, result: RunResult, before: dict, after: dict, **kwargs) -> Verdict:
-        return judge(job.action, job.packages, result.stdout, result.stderr,
+    def _judge(run: Run, result: RunResult, before: dict, after: dict, **kwargs) -> Verdict:
+        return judge(run.action, run.packages, result.stdout, result.stderr,
                      result.returncode or 0, in_error_before=before, in_error_after=after,
-                     **kwargs)  # fmt: skip
+                     required_may_stay=run.required_may_stay, **kwargs)  # fmt: skip
 
     async def _apk(
-        self, job: Job, argv: list[str], progress: tuple[int, int] | None = None
+        self,
+        job: Job,
+        argv: list[str],
+        progress: ProgressPipe | None = None,
     ) -> RunResult:
         """Run apk (argv, no shell), streaming its output into the job's log."""
         self._append_log(job, f"$ {' '.join(argv)}\n")
@@ -303,13 +375,13 @@ class Installer:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
-                pass_fds=(progress[1],) if progress else (),
+                pass_fds=(progress.write_fd,) if progress else (),
                 env=env,
             )
         finally:
             if progress:
                 # The child has its copy: the reader sees EOF when apk exits.
-                os.close(progress[1])
+                os.close(progress.write_fd)
         process = self._process
         stdout: list[str] = []
         stderr: list[str] = []
@@ -324,7 +396,7 @@ class Installer:
         assert process.stdout is not None and process.stderr is not None  # both are PIPEs
         readers = [pump(process.stdout, stdout), pump(process.stderr, stderr)]
         if progress:
-            readers.append(self._read_progress(job, progress[0]))
+            readers.append(self._read_progress(job, progress))
         try:
             await asyncio.wait_for(asyncio.gather(*readers, process.wait()), self.timeout)
         except asyncio.TimeoutError:
@@ -336,17 +408,18 @@ class Installer:
         returncode = None if job.id in self._stopping else process.returncode
         return RunResult(returncode, "".join(stdout), "".join(stderr))
 
-    async def _read_progress(self, job: Job, fd: int) -> None:
+    async def _read_progress(self, job: Job, pipe: ProgressPipe) -> None:
         loop = asyncio.get_running_loop()
         reader = asyncio.StreamReader()
         transport, _ = await loop.connect_read_pipe(
-            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(os.dup(fd), "rb", 0)
+            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(os.dup(pipe.read_fd), "rb", 0)
         )
         try:
             async for raw in reader:
                 fraction = parse_progress(raw.decode("ascii", "replace"))
-                if fraction is not None and fraction > job.progress:
-                    job.progress = fraction
+                done = None if fraction is None else pipe.start + fraction * pipe.width
+                if done is not None and done > job.progress:
+                    job.progress = done
                     self._changed_soon(job)
         finally:
             transport.close()

@@ -25,6 +25,7 @@ from .packages import PackageService
 from .policy import PolicyError
 from .routing import PipRouting
 from .snapshots import EnvironmentService
+from .undo import NothingToUndo, UndoService
 
 AUTH_RESOURCE = "apk"
 NAMESPACE = "jupyterlab-apk"
@@ -296,23 +297,31 @@ class JobsHandler(ApkHandler):
     @web.authenticated
     @authorized
     async def post(self):
-        """Queue a job: {"action": "install"|"upgrade"|"remove"|"repair", "packages": [...],
-        "preview": false} (repair without packages: every package in error). Answers 202 with
-        the job; 400 for invalid names, 403 when the policy forbids the action, 429 when the
-        queue is full."""
+        """Queue a job: {"action": "install"|"upgrade"|"remove"|"repair"|"undo",
+        "packages": [...], "preview": false} (repair without packages: every package in error;
+        undo with none: every apk change since the baseline). Answers 202 with the job; 400
+        for invalid names, 403 when the policy forbids the action, 409 when there is nothing
+        to undo, 429 when the queue is full."""
         body = self.json_body()
-        action = body.get("action")
+        action, packages = body.get("action"), body.get("packages")
+        preview, user = bool(body.get("preview", False)), self.current_user.username
         try:
-            job = self.installer.submit(
-                action,
-                body.get("packages"),
-                preview=bool(body.get("preview", False)),
-                user=self.current_user.username,
-            )
+            if action == "undo":
+                if packages not in (None, []):
+                    raise ValueError("undo takes no packages: it undoes every apk change "
+                                     "since the image")  # fmt: skip
+                name = self.kernel_manager.default_kernel_name
+                undo: UndoService = self.settings["jupyterlab_apk_undo"]
+                job = await undo.submit(name, await self.kernel_spec(name),
+                                        preview=preview, user=user)  # fmt: skip
+            else:
+                job = self.installer.submit(action, packages, preview=preview, user=user)
         except (RequestError, ValueError) as e:
             raise web.HTTPError(400, str(e)) from e
         except PolicyError as e:
             raise web.HTTPError(403, str(e)) from e
+        except NothingToUndo as e:
+            raise web.HTTPError(409, str(e)) from e
         except QueueFull as e:
             raise web.HTTPError(429, str(e)) from e
         self.write_json(job.to_json(), status=202)
@@ -399,9 +408,9 @@ def setup_routes(web_app, service: PackageService, installer: Installer) -> None
     web_app.settings["jupyterlab_apk_installer"] = installer
     web_app.settings["jupyterlab_apk_kernel_probes"] = KernelProbeCache(service.manager.root)
     web_app.settings["jupyterlab_apk_routing"] = PipRouting(service, installer)
-    web_app.settings["jupyterlab_apk_environment"] = EnvironmentService(
-        service.manager, service.installed_versions
-    )
+    environment = EnvironmentService(service.manager, service.installed_versions)
+    web_app.settings["jupyterlab_apk_environment"] = environment
+    web_app.settings["jupyterlab_apk_undo"] = UndoService(environment, installer)
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)
     web_app.add_handlers(
         ".*$",

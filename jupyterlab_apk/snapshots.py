@@ -211,6 +211,12 @@ class EnvironmentService:
         save_baseline(self.first_start_file, baseline)
         return baseline
 
+    async def apk_changes(self, name: str, spec: KernelSpec) -> environment.Changes:
+        """apk's side of the changes only (its pip lists are empty): no kernel is asked."""
+        baseline = await self.baseline(name, spec)
+        current = Snapshot(read_world(self.manager.root), self.installed(), baseline.snapshot.pip)
+        return environment.changes(baseline.snapshot, current)
+
     async def changes(self, name: str, spec: KernelSpec) -> dict:
         """The answer of `GET environment`."""
         baseline = await self.baseline(name, spec)

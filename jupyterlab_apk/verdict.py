@@ -39,6 +39,7 @@ def judge(
     in_error_after: dict[str, str],
     simulated: bool = False,
     installed_after: set[str] | None = None,
+    required_may_stay: bool = False,
 ) -> Verdict:
     """The verdict on one run of *action* on *packages*.
 
@@ -46,6 +47,8 @@ def judge(
     to why (a sentence): errors that come only from packages already in error before, none of
     them one this job asked for, make a warning, not a failure. *installed_after*, the names
     installed after a real run, shows a removal that left a package apk did not say it kept.
+    With *required_may_stay* (undo), a package that installed ones need is meant to stay: apk
+    takes it off the world only, as it was before it was asked for.
     """
     problems = explain(stdout, stderr, returncode)
     warnings = []
@@ -60,6 +63,9 @@ def judge(
             warnings.append(_in_error_warning(others))
     if action == "remove":
         kept = [item for item in parse_kept(stdout) if item.package in _names(packages)]
+        if required_may_stay:
+            stays = {item.package for item in kept}
+            packages, kept = [spec for spec in packages if spec not in stays], []
         if kept and len(kept) == len(_names(packages)):
             verb = "will be" if simulated else "was"
             reasons = "; ".join(_needed_by(item) for item in kept)

@@ -1,14 +1,15 @@
 // Copyright (c) jupyterlab-apk contributors.
 // Distributed under the terms of the Modified BSD License.
 
-import { Clipboard, Notification } from '@jupyterlab/apputils';
+import { Clipboard, Dialog, Notification } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { exportEnvironment, IEnvironment } from '../src/api';
 import { EnvironmentModel } from '../src/environment/model';
-import { EnvironmentSection } from '../src/environment/section';
-import { fakeServer, json, waitFor } from './utils';
+import { EnvironmentSection, undoRefusal } from '../src/environment/section';
+import { JobsModel } from '../src/jobs/model';
+import { FakeJobServer, fakeServer, json, waitFor } from './utils';
 
 const CHANGED: IEnvironment = {
   baseline: { source: 'image', created: '2026-12-01T10:00:00+00:00' },
@@ -64,7 +65,10 @@ describe('exportEnvironment', () => {
   });
 });
 
-function section(reply: IEnvironment | Error): {
+function section(
+  reply: IEnvironment | Error,
+  jobs?: JobsModel
+): {
   model: EnvironmentModel;
   widget: EnvironmentSection;
   requests: Request[];
@@ -82,6 +86,7 @@ function section(reply: IEnvironment | Error): {
   });
   const widget = new EnvironmentSection({
     model,
+    jobs,
     trans: nullTranslator.load('jupyterlab_apk')
   });
   Widget.attach(widget, document.body);
@@ -111,7 +116,7 @@ describe('EnvironmentSection', () => {
       ['Added with pip', ['termcolor 2.4.0']]
     ]);
     expect(widget.node.textContent).toContain('Since the image');
-    expect(widget.node.textContent).toContain('installed and removed by pip');
+    expect(widget.node.textContent).toContain('left to pip');
     expect(requests.map(r => new URL(r.url).pathname)).toEqual([
       '/lab-base/jupyterlab-apk/environment'
     ]);
@@ -169,5 +174,161 @@ describe('EnvironmentSection', () => {
     await waitFor(() => requests.length === 2 && !model.isLoading);
     await new Promise(resolve => setTimeout(resolve, 50));
     expect(requests).toHaveLength(2);
+  });
+});
+
+describe('Undo changes since the image', () => {
+  const trans = nullTranslator.load('jupyterlab_apk');
+  let server: FakeJobServer;
+  let jobs: JobsModel;
+
+  beforeEach(() => {
+    server = new FakeJobServer();
+    jobs = new JobsModel({ serverSettings: server.settings });
+  });
+
+  afterEach(() => {
+    Dialog.flush();
+    jobs.dispose();
+    document.body.innerHTML = '';
+  });
+
+  async function undoButton(
+    reply: IEnvironment,
+    refusal: string | null = null
+  ): Promise<HTMLButtonElement> {
+    const { model, widget } = section(reply, jobs);
+    model.undoRefusal = refusal;
+    await waitFor(
+      () => widget.node.querySelector('.jp-ApkEnvironment-undo button') !== null
+    );
+    return widget.node.querySelector<HTMLButtonElement>(
+      '.jp-ApkEnvironment-undo button'
+    )!;
+  }
+
+  it('is offered when an apk package was added or removed', async () => {
+    const button = await undoButton(CHANGED);
+    expect(button.textContent).toBe('Undo changes since the image');
+    expect(button.disabled).toBe(false);
+  });
+
+  it('is disabled, and says why, when only upgrades and pip packages changed', async () => {
+    const button = await undoButton({ ...CHANGED, added: [], removed: [] });
+    expect(button.disabled).toBe(true);
+    expect(button.title).toBe(
+      'No apk package was added or removed since the image'
+    );
+  });
+
+  it("is disabled with the policy's reason when removing is not allowed", async () => {
+    const refusal = undoRefusal(
+      { allow_remove: false, may_install: true },
+      trans
+    );
+    const button = await undoButton(CHANGED, refusal);
+    expect(button.disabled).toBe(true);
+    expect(button.title).toContain('does not allow removing packages');
+  });
+
+  it('is not offered when nothing changed, nor without the install queue', async () => {
+    const { model, widget } = section(UNCHANGED, jobs);
+    await waitFor(() => model.environment !== null);
+    widget.update();
+    await waitFor(() =>
+      (widget.node.textContent ?? '').includes('Nothing was installed')
+    );
+    expect(widget.node.querySelector('.jp-ApkEnvironment-undo')).toBeNull();
+    const alone = section(CHANGED);
+    await waitFor(
+      () =>
+        alone.widget.node.querySelector('.jp-ApkEnvironment-export') !== null
+    );
+    expect(
+      alone.widget.node.querySelector('.jp-ApkEnvironment-undo')
+    ).toBeNull();
+  });
+
+  it('shows the plan of both runs first, then submits the undo', async () => {
+    const button = await undoButton(CHANGED);
+    button.click();
+    await waitFor(() =>
+      server.requests.some(request => request.method === 'POST')
+    );
+    expect(button.disabled).toBe(true);
+    const preview = server.job('0000000000000001'); // the fake server's first job
+    expect(preview.preview).toBe(true);
+    server.update(preview.id, {
+      state: 'done',
+      packages: ['py3-tabulate', 'py3-old'],
+      plan: {
+        steps: [
+          {
+            action: 'remove',
+            name: 'py3-tabulate',
+            version: '0.9.0-r0',
+            old_version: null
+          },
+          {
+            action: 'install',
+            name: 'py3-old',
+            version: '1.0-r0',
+            old_version: null
+          }
+        ],
+        kept: [],
+        download_size: 1000,
+        installed_size: 3000
+      }
+    });
+    await waitFor(
+      () => document.querySelector('.jp-Dialog .jp-ApkPlan') !== null
+    );
+    const dialog = document.querySelector<HTMLElement>('.jp-Dialog')!;
+    await waitFor(() =>
+      (dialog.textContent ?? '').includes('Undo changes since the image?')
+    );
+    const steps = Array.from(dialog.querySelectorAll('.jp-ApkPlan-step')).map(
+      row => [row.getAttribute('data-action'), row.getAttribute('data-package')]
+    );
+    expect(steps).toEqual([
+      ['remove', 'py3-tabulate'],
+      ['install', 'py3-old']
+    ]);
+    expect(dialog.querySelector('.jp-ApkPlan-note')!.textContent).toContain(
+      'pip packages are left to pip'
+    );
+    dialog.querySelector<HTMLButtonElement>('button.jp-mod-warn')!.click();
+    await waitFor(
+      () =>
+        server.requests.filter(request => request.method === 'POST').length ===
+        2
+    );
+    const posts = server.requests.filter(request => request.method === 'POST');
+    expect(posts.map(post => JSON.parse(post.body))).toEqual([
+      { action: 'undo', packages: [], preview: true },
+      { action: 'undo', packages: [], preview: false }
+    ]);
+  });
+});
+
+describe('undoRefusal', () => {
+  const trans = nullTranslator.load('jupyterlab_apk');
+  it.each([
+    [null, null],
+    [{ allow_remove: true, may_install: true }, null],
+    [{ allow_remove: true }, null],
+    [{ allow_remove: false, may_install: true }, 'does not allow removing'],
+    [
+      { allow_remove: true, may_install: false },
+      'You may not install or remove'
+    ]
+  ])('%j -> %s', (info, fragment) => {
+    const refusal = undoRefusal(info, trans);
+    if (fragment === null) {
+      expect(refusal).toBeNull();
+    } else {
+      expect(refusal).toContain(fragment);
+    }
   });
 });

@@ -112,6 +112,28 @@ describe('outcomeMessage', () => {
       },
       'Installed py3-a; a trigger failed.',
       1
+    ],
+    [
+      'an undo, its dependencies left out',
+      {
+        action: 'undo',
+        packages: ['py3-a', 'py3-b'],
+        undo: { remove: ['py3-a'], restore: ['py3-b'] },
+        installed: ['py3-a (removed)', 'py3-b-1.0-r0', 'py3-c-1-r0']
+      },
+      'Undid the changes since the image: removed py3-a, restored py3-b.',
+      0
+    ],
+    [
+      'an undo whose removal only left the world',
+      {
+        action: 'undo',
+        packages: ['py3-lib'],
+        undo: { remove: ['py3-lib'], restore: [] },
+        installed: []
+      },
+      'Undid the changes since the image.',
+      0
     ]
   ])('%s', (_, fields, message, warnings) => {
     const finished = finishedJob(fields);

@@ -19,7 +19,7 @@ import {
   IRepository,
   IResolveReply,
   IServerInfo,
-  JobAction
+  JobKind
 } from '../src/api';
 import { CatalogModel } from '../src/catalog/model';
 import { isActiveState } from '../src/jobs/model';
@@ -311,7 +311,7 @@ export class FakeJobServer {
   /**
    * Add a job as if another client had submitted it.
    */
-  add(fields: Partial<IJob> & { action: JobAction; packages: string[] }): IJob {
+  add(fields: Partial<IJob> & { action: JobKind; packages: string[] }): IJob {
     const id = (this._next++).toString(16).padStart(16, '0');
     const job: IFakeJob = {
       id,

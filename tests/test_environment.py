@@ -81,6 +81,24 @@ def test_changes(now, expected):
     assert changes(BASE, now) == expected
 
 
+def test_undo_removes_what_was_added_and_restores_what_apk_can_take_back():
+    now = Snapshot(
+        ("alpine-base", "py3-yaml", "py3-pinned=1.0-r0"),
+        {**BASE.installed, "py3-numpy": "2.3.0-r0", "py3-yaml": "6.0.2-r0", "py3-pinned": "1.0-r0"},
+    )
+    base = Snapshot(("alpine-base", "py3-numpy=2.2.4-r1", "python3~3.12", "py3-tagged@edge"))
+    # A range or a tag is no argument for `apk add` from the configured repositories: the name.
+    assert environment.undo(changes(base, now)) == (
+        ["py3-pinned", "py3-yaml"],
+        ["py3-numpy=2.2.4-r1", "py3-tagged", "python3"],
+    )
+
+
+def test_undo_leaves_upgrades_and_pip_packages():
+    now = Snapshot(BASE.world, {**BASE.installed, "py3-numpy": "2.3.0-r0"}, {"tabulate": "0.9.0"})
+    assert environment.undo(changes(BASE, now)) == ([], [])
+
+
 def test_baseline_round_trip_and_errors():
     baseline = Baseline("image", "2026-12-02T10:00:00+00:00", BASE)
     assert environment.read_baseline(environment.write_baseline(baseline)) == baseline

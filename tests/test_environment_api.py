@@ -8,7 +8,9 @@ import sys
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from jupyterlab_apk.apkindex import parse_installed
 from jupyterlab_apk.apkwriter import PackageInfo, write_repository
+from jupyterlab_apk.environment import Baseline, Snapshot, write_baseline
 
 from .conftest import make_root, rest_api, server_config
 from .test_installer import APK_DOUBLE, ARCH, ROOT_DIR, SITE
@@ -22,7 +24,8 @@ def sandbox(tmp_path, keys):
     packages = [
         (PackageInfo(name=name, version="1.0-r0", arch=ARCH, description=name), {f"{SITE}/{name[4:]}.py": b""})
         for name in ("py3-hello", "py3-old")
-    ]
+    ] + [(PackageInfo(name="py3-app", version="1.0-r0", arch=ARCH, description="app", depends=["py3-old"]),
+          {f"{SITE}/app.py": b""})]
     write_repository(repo, ARCH, packages, keys.key)
     return repo, make_root(tmp_path / "root")
 
@@ -52,10 +55,15 @@ def apk_command(request):
 
 
 @pytest.fixture
-def jp_server_config(sandbox, keys, tmp_path, apk_command):
+def allow_remove():
+    return True
+
+
+@pytest.fixture
+def jp_server_config(sandbox, keys, tmp_path, apk_command, allow_remove):
     repo, root = sandbox
     return server_config(
-        tmp_path, keys, [repo], root, apk_command=apk_command,
+        tmp_path, keys, [repo], root, apk_command=apk_command, allow_remove=allow_remove,
         baseline_file=str(tmp_path / "image" / "baseline.json"), image="registry.example/lab:1",
     )  # fmt: skip
 
@@ -65,11 +73,17 @@ def api(jp_fetch):
     return rest_api(jp_fetch)
 
 
-async def run_job(api, action, *packages):
-    job = json.loads((await api("jobs", method="POST", body={"action": action, "packages": list(packages)})).body)
+async def run_job(api, action, *packages, preview=False, state="done"):
+    """Submit a job and follow it, as the sidebar does, to the end: its progress never falls."""
+    body = {"action": action, "packages": list(packages), "preview": preview}
+    job = json.loads((await api("jobs", method="POST", body=body)).body)
+    progress = [job["progress"]]
     while job["state"] in ("queued", "running"):
         job = json.loads((await api("jobs", job["id"], since=str(job["revision"]), wait="10")).body)
-    assert job["state"] == "done", job["log"]
+        progress.append(job["progress"])
+    assert job["state"] == state, job["log"]
+    assert progress == sorted(progress)
+    return job
 
 
 async def environment(api, **params):
@@ -107,6 +121,114 @@ async def test_changes_since_the_first_start_with_the_double(api, pip_site):
 
 async def test_changes_since_the_first_start_with_real_apk(api, pip_site, real_apk):
     await check_changes_since_the_first_start(api, pip_site)
+
+
+def apk_state(root):
+    """The root's world and installed packages, as a baseline records them."""
+    installed = parse_installed((root / "lib/apk/db/installed").read_text())
+    world = tuple((root / "etc/apk/world").read_text().split())
+    return world, {item.record.name: item.record.version for item in installed}
+
+
+async def check_undo_restores_the_baseline(api, root, tmp_path):
+    await run_job(api, "install", "py3-old")
+    await environment(api)  # the first-start baseline: py3-old
+    baseline = apk_state(root)
+    await run_job(api, "install", "py3-hello")
+    await run_job(api, "remove", "py3-old")
+
+    preview = await run_job(api, "undo", preview=True)
+    assert [(step["action"], step["name"]) for step in preview["plan"]["steps"]] == [
+        ("remove", "py3-hello"), ("install", "py3-old"),
+    ]  # fmt: skip
+    assert apk_state(root) != baseline
+    job = await run_job(api, "undo")
+    assert (job["action"], job["packages"], job["progress"]) == ("undo", ["py3-hello", "py3-old"], 1.0)
+    assert job["undo"] == {"remove": ["py3-hello"], "restore": ["py3-old"]}
+    assert job["installed"] == ["py3-hello (removed)", "py3-old-1.0-r0"]
+    assert apk_state(root) == baseline
+    after = await environment(api)
+    assert (after["added"], after["removed"], after["upgraded"]) == ([], [], [])
+    listed = json.loads((await api("jobs")).body)
+    assert listed[0]["id"] == job["id"] and listed[0]["undo"] == job["undo"]
+
+
+async def test_undo_restores_the_baseline_with_the_double(api, sandbox, tmp_path):
+    await check_undo_restores_the_baseline(api, sandbox[1], tmp_path)
+
+
+async def test_undo_restores_the_baseline_with_real_apk(api, sandbox, tmp_path, real_apk):
+    await check_undo_restores_the_baseline(api, sandbox[1], tmp_path)
+
+
+async def check_undo_of_a_dependency_asked_for_by_name(api, root):
+    await run_job(api, "install", "py3-app")  # and py3-old, which it needs
+    await environment(api)
+    baseline = apk_state(root)
+    await run_job(api, "install", "py3-old")  # already there: it only joins the world
+    job = await run_job(api, "undo")
+    assert (job["error"], job["warnings"]) == (None, [])
+    assert apk_state(root) == baseline
+
+
+async def test_undo_of_a_dependency_asked_for_by_name_with_the_double(api, sandbox):
+    await check_undo_of_a_dependency_asked_for_by_name(api, sandbox[1])
+
+
+async def test_undo_of_a_dependency_asked_for_by_name_with_real_apk(api, sandbox, real_apk):
+    await check_undo_of_a_dependency_asked_for_by_name(api, sandbox[1])
+
+
+async def undo_refused(api, **body):
+    with pytest.raises(HTTPClientError) as error:
+        await api("jobs", method="POST", body={"action": "undo", "packages": [], **body})
+    return error.value.code, json.loads(error.value.response.body)["message"]
+
+
+async def test_nothing_to_undo_is_a_conflict_that_says_so(api):
+    assert await undo_refused(api) == (409, (
+        "Nothing to undo: no apk package was added or removed since the image (upgraded "
+        "packages and pip packages are left as they are)."
+    ))  # fmt: skip
+
+
+async def test_undo_takes_no_packages(api):
+    assert await undo_refused(api, packages=["py3-hello"]) == (
+        400, "undo takes no packages: it undoes every apk change since the image"
+    )
+
+
+@pytest.mark.parametrize("allow_remove", [False])
+async def test_undo_is_forbidden_where_removing_is(api):
+    await environment(api)
+    await run_job(api, "install", "py3-hello")
+    assert await undo_refused(api) == (403, "the administrator does not allow removing packages")
+
+
+def write_image_baseline(tmp_path, world):
+    path = tmp_path / "image" / "baseline.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(write_baseline(Baseline("image", "2026-12-01T00:00:00+00:00", Snapshot(world))))
+
+
+async def check_an_undo_that_cannot_restore(api, root, tmp_path):
+    await run_job(api, "install", "py3-hello")
+    # The image had a package no configured repository has (any longer).
+    write_image_baseline(tmp_path, ("py3-gone",))
+    job = await run_job(api, "undo", state="failed")
+    assert job["error"] == "No repository has a package named py3-gone."
+    assert job["installed"] == [] and job["finished"]
+    assert apk_state(root)[0] == ("py3-hello",)  # the removal never ran
+
+
+async def test_an_undo_that_cannot_restore_fails_and_says_why_with_the_double(api, sandbox, tmp_path):
+    await check_an_undo_that_cannot_restore(api, sandbox[1], tmp_path)
+
+
+async def test_an_undo_that_cannot_restore_fails_and_says_why_with_real_apk(
+    api, sandbox, tmp_path, real_apk
+):
+    await check_an_undo_that_cannot_restore(api, sandbox[1], tmp_path)
 
 
 async def test_the_first_start_baseline_is_kept(api, tmp_path):

@@ -474,3 +474,77 @@ async def test_a_removal_that_keeps_one_of_two_is_done_with_a_warning(make_insta
     assert job.installed == ["py3-other (removed)"]
     assert job.warnings == ["py3-demolib was not removed: py3-demo needs it."]
     assert job.plan["kept"] == [{"package": "py3-demolib", "required_by": ["py3-demo"]}]
+
+
+def world(root: Path) -> list[str]:
+    return (root / "etc/apk/world").read_text().split()
+
+
+async def test_undo_previews_both_runs_then_removes_and_restores(make_installer, root):
+    installer = make_installer()
+    await finished(installer, installer.submit("install", ["py3-other"], preview=False, user="a"))
+    await finished(installer, installer.submit("install", ["py3-demo"], preview=False, user="a"))
+    await finished(installer, installer.submit("remove", ["py3-other"], preview=False, user="a"))
+
+    preview = await finished(installer, installer.submit_undo(["py3-demo"], ["py3-other"],
+                                                              preview=True, user="a"))  # fmt: skip
+    assert preview.state == "done", preview.log
+    assert [(s["action"], s["name"]) for s in preview.plan["steps"]] == [
+        ("remove", "py3-demo"), ("remove", "py3-demolib"), ("install", "py3-other"),
+    ]  # fmt: skip
+    assert (preview.action, preview.packages) == ("undo", ["py3-demo", "py3-other"])
+    assert preview.to_json()["undo"] == {"remove": ["py3-demo"], "restore": ["py3-other"]}
+    assert world(root) == ["py3-demo"]
+
+    job = installer.submit_undo(["py3-demo"], ["py3-other"], preview=False, user="a")
+    seen_progress = []
+    while not job.terminal:
+        await installer.wait_for_change(job, job.revision, 5)
+        seen_progress.append(job.progress)
+    assert job.state == "done", job.log
+    assert seen_progress == sorted(seen_progress) and job.progress == 1.0
+    runs = [line.split() for line in job.log.splitlines() if line.startswith("$ ")]
+    assert [(argv[2], "--simulate" in argv) for argv in runs] == [
+        ("del", True), ("add", True), ("del", False), ("add", False),
+    ]  # fmt: skip
+    assert job.installed == ["py3-demo (removed)", "py3-demolib (removed)", "py3-other-1.0-r0"]
+    assert world(root) == ["py3-other"]
+    assert installed_versions(root) == {"py3-other": "1.0-r0"}
+
+
+async def test_undo_lets_a_package_others_need_only_leave_the_world(make_installer, root):
+    installer = make_installer()
+    await finished(installer, installer.submit("install", ["py3-demo"], preview=False, user="a"))
+    # Asked for by name since: it was installed before, as py3-demo's dependency.
+    await finished(installer, installer.submit("install", ["py3-demolib"], preview=False,
+                                               user="a"))  # fmt: skip
+    job = await finished(installer, installer.submit_undo(["py3-demolib"], [], preview=False,
+                                                          user="a"))  # fmt: skip
+    assert (job.state, job.error, job.warnings) == ("done", None, []), job.log
+    assert world(root) == ["py3-demo"]
+    assert installed_versions(root) == {"py3-demo": "1.0-r0", "py3-demolib": "2.0-r0"}
+
+
+async def test_an_undo_that_cannot_restore_fails_before_removing_anything(make_installer, root):
+    installer = make_installer()
+    await finished(installer, installer.submit("install", ["py3-other"], preview=False, user="a"))
+    job = await finished(installer, installer.submit_undo(["py3-other"], ["py3-gone"],
+                                                          preview=False, user="a"))  # fmt: skip
+    assert job.state == "failed"
+    assert job.error == "No repository has a package named py3-gone."
+    assert [(s["action"], s["name"]) for s in job.plan["steps"]] == [("remove", "py3-other")]
+    assert installed_versions(root) == {"py3-other": "1.0-r0"}
+
+
+async def test_undo_is_refused_when_removing_is_not_allowed(make_installer):
+    installer = make_installer(allow_remove=False)
+    with pytest.raises(PolicyError):
+        installer.submit_undo(["py3-other"], [], preview=False, user="a")
+    assert installer.jobs() == []
+
+
+async def test_undo_jobs_survive_a_restart_with_their_lists(make_installer, tmp_path):
+    installer = make_installer()
+    await finished(installer, installer.submit_undo(["py3-other"], [], preview=False, user="a"))
+    [job] = make_installer().jobs()
+    assert (job.action, job.undo) == ("undo", {"remove": ["py3-other"], "restore": []})

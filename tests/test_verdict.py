@@ -86,3 +86,21 @@ def test_a_removal_that_left_a_package_installed_says_so(packages, installed_aft
     assert (result.ok, result.warnings) == verdict
     if not result.ok:
         assert result.error == "Nothing was removed: apk left py3-a installed."
+
+
+@pytest.mark.parametrize(
+    ("packages", "stdout", "installed_after", "verdict"),
+    [
+        # Needed by an installed package: it only leaves the world, as before it was asked for.
+        (["py3-lib"], KEPT + "OK: 0 MiB in 2 packages\n", {"py3-lib", "py3-app"}, (True, [])),
+        (["py3-lib", "py3-x"], KEPT + "(1/1) Purging py3-x (1.0-r0)\nOK: 0 MiB in 2 packages\n",
+         {"py3-lib", "py3-app"}, (True, [])),
+        # What nothing needs must still go.
+        (["py3-lib", "py3-x"], KEPT + "OK: 0 MiB in 3 packages\n",
+         {"py3-lib", "py3-app", "py3-x"}, (False, [])),
+    ],
+)  # fmt: skip
+def test_an_undo_lets_what_installed_packages_need_stay(packages, stdout, installed_after, verdict):
+    result = judge("remove", packages, stdout, "", 0, in_error_before={}, in_error_after={},
+                   installed_after=installed_after, required_may_stay=True)  # fmt: skip
+    assert (result.ok, result.warnings) == verdict

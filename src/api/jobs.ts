@@ -11,9 +11,31 @@ import type { ServerConnection } from '@jupyterlab/services';
 import { requestAPI } from './request';
 
 /**
- * What a job asks apk to do.
+ * What a job asks apk to do with the packages it names.
  */
 export type JobAction = 'install' | 'upgrade' | 'remove';
+
+/**
+ * Every kind of job the queue runs: a package action, or `undo`, which takes
+ * apk's side back to the baseline of `GET environment` and is submitted
+ * without packages.
+ */
+export type JobKind = JobAction | 'undo';
+
+/**
+ * What an undo job does: removes what was added since the baseline, then
+ * restores what was removed since.
+ */
+export interface IUndoLists {
+  /**
+   * The packages added since the baseline, removed first.
+   */
+  remove: string[];
+  /**
+   * The packages removed since the baseline (their world lines), added back.
+   */
+  restore: string[];
+}
 
 /**
  * One step of a job's plan, as apk printed it.
@@ -85,7 +107,7 @@ export interface IJob {
   /**
    * What the job asks apk to do.
    */
-  action: JobAction;
+  action: JobKind;
   /**
    * The package names (or `name=version`) as requested.
    */
@@ -136,6 +158,11 @@ export interface IJob {
    * another needs it, …); absent from servers that do not tell.
    */
   warnings?: string[];
+  /**
+   * An undo job's lists (`null` for the other actions); absent from servers
+   * that do not tell.
+   */
+  undo?: IUndoLists | null;
   /**
    * Who submitted the job.
    */
@@ -190,7 +217,7 @@ export interface IJobRequest {
   /**
    * What to do.
    */
-  action: JobAction;
+  action: JobKind;
   /**
    * The packages to do it to.
    */
@@ -242,7 +269,8 @@ export function jobEndpoint(id: string, query: IJobQuery = {}): string {
  * @returns The queued job (with its log from the start).
  *
  * @throws `ResponseError` 400 for invalid names, 403 when the administrator
- * forbids the action, 429 when the queue is full.
+ * forbids the action, 409 when there is nothing to undo, 429 when the queue is
+ * full.
  */
 export function submitJob(
   request: IJobRequest,

@@ -72,6 +72,29 @@ export class EnvironmentModel extends VDomModel {
   }
 
   /**
+   * Whether an undo has anything to do: an apk package was added or removed
+   * since the baseline (upgrades and pip packages are left as they are).
+   */
+  get canUndo(): boolean {
+    const env = this._environment;
+    return env !== null && env.added.length + env.removed.length > 0;
+  }
+
+  /**
+   * Why the server's policy refuses an undo to this user, or `null` when it
+   * does not (or is not known yet: the server checks it again).
+   */
+  get undoRefusal(): string | null {
+    return this._undoRefusal;
+  }
+  set undoRefusal(value: string | null) {
+    if (value !== this._undoRefusal) {
+      this._undoRefusal = value;
+      this.stateChanged.emit();
+    }
+  }
+
+  /**
    * Ask the server again. A call while a request runs asks once more after it,
    * since that request may have started before what the caller wants to see.
    */
@@ -133,6 +156,7 @@ export class EnvironmentModel extends VDomModel {
   private _loading = false;
   private _pending: Promise<void> | null = null;
   private _again = false;
+  private _undoRefusal: string | null = null;
   private _trans: TranslationBundle;
 }
 

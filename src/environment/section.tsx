@@ -2,8 +2,9 @@
 // Distributed under the terms of the Modified BSD License.
 
 /**
- * The sidebar's Environment section: what changed since the image, and that
- * change exported as a Dockerfile, an apko file, world lines or requirements.
+ * The sidebar's Environment section: what changed since the image, that
+ * change exported as a Dockerfile, an apko file, world lines or requirements,
+ * and undone as one job.
  */
 
 import { Clipboard, Notification } from '@jupyterlab/apputils';
@@ -13,8 +14,14 @@ import { ReactWidget, refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { CatalogPanel } from '../catalog/panel';
+import { runJob } from '../jobs/actions';
 import { JobsModel } from '../jobs/model';
-import { describeRequestError, ExportFormat, IExport } from '../api';
+import {
+  describeRequestError,
+  ExportFormat,
+  IExport,
+  IServerInfo
+} from '../api';
 import { ToolbarSection } from '../ui/section';
 import { EnvironmentModel } from './model';
 
@@ -28,6 +35,7 @@ const GROUP_CLASS = 'jp-ApkEnvironment-group';
 const EXPORT_CLASS = 'jp-ApkEnvironment-export';
 const NOTE_CLASS = 'jp-ApkEnvironment-note';
 const MESSAGE_CLASS = 'jp-ApkEnvironment-message';
+const UNDO_CLASS = 'jp-ApkEnvironment-undo';
 
 /**
  * The section: a toolbar with refresh, and the view of the model.
@@ -58,6 +66,7 @@ export class EnvironmentView extends ReactWidget {
   constructor(options: EnvironmentSection.IOptions) {
     super();
     this.model = options.model;
+    this._jobs = options.jobs ?? null;
     this._trans = options.trans;
     this.addClass(VIEW_CLASS);
     // It scrolls: keyboard users reach it with Tab, screen readers by its name.
@@ -142,13 +151,36 @@ export class EnvironmentView extends ReactWidget {
         {env.pip.length > 0 && (
           <div className={NOTE_CLASS}>
             {trans.__(
-              'pip packages are listed and exported, but installed and removed by pip, not here.'
+              'pip packages are listed and exported, but left to pip: undo does not remove them.'
             )}
           </div>
         )}
         {env.pip_error !== null && (
           <div className={NOTE_CLASS}>
             {trans.__('pip packages unknown: %1', env.pip_error)}
+          </div>
+        )}
+        {this._jobs && model.hasChanges && (
+          <div className={UNDO_CLASS}>
+            <button
+              className="jp-mod-styled jp-mod-warn"
+              disabled={
+                !model.canUndo || model.undoRefusal !== null || this._undoing
+              }
+              title={
+                model.undoRefusal ??
+                (model.canUndo
+                  ? trans.__(
+                      'Remove the apk packages added since the image and add back those removed, after showing the plan'
+                    )
+                  : trans.__(
+                      'No apk package was added or removed since the image'
+                    ))
+              }
+              onClick={() => void this._undo()}
+            >
+              {trans.__('Undo changes since the image')}
+            </button>
           </div>
         )}
         {model.hasChanges && (
@@ -160,6 +192,36 @@ export class EnvironmentView extends ReactWidget {
         )}
       </>
     );
+  }
+
+  /**
+   * Undo through the job queue, the plan shown first; the button stays
+   * disabled until the job ends (the section is then compared again).
+   */
+  private async _undo(): Promise<void> {
+    const jobs = this._jobs!;
+    const trans = this._trans;
+    this._undoing = true;
+    this.update();
+    try {
+      const entry = await runJob({
+        model: jobs,
+        action: 'undo',
+        packages: [],
+        confirm: true,
+        note: trans.__(
+          'Upgraded packages keep their new versions, and pip packages are left to pip.'
+        ),
+        trans
+      });
+      if (entry) {
+        // Rejects only when the jobs model goes away: nothing is left to wait for.
+        await jobs.whenEnded(entry.id).catch(() => undefined);
+      }
+    } finally {
+      this._undoing = false;
+      this.update();
+    }
   }
 
   private async _download(format: ExportFormat): Promise<void> {
@@ -203,7 +265,27 @@ export class EnvironmentView extends ReactWidget {
     }
   }
 
+  private _jobs: JobsModel | null;
+  private _undoing = false;
   private _trans: TranslationBundle;
+}
+
+/**
+ * Why the server's policy refuses this user an undo, or `null`.
+ */
+export function undoRefusal(
+  info: Pick<IServerInfo, 'allow_remove' | 'may_install'> | null,
+  trans: TranslationBundle
+): string | null {
+  if (info?.may_install === false) {
+    return trans.__('You may not install or remove packages on this server.');
+  }
+  if (info?.allow_remove === false) {
+    return trans.__(
+      'The administrator does not allow removing packages, so nothing can be undone here.'
+    );
+  }
+  return null;
 }
 
 function versioned(name: string, version: string | null): string {
@@ -288,7 +370,13 @@ export function addEnvironmentSection(
       void model.refresh();
     }
   });
-  panel.addWidget(new EnvironmentSection({ model, trans }));
+  // The policy arrives with the catalog's server settings.
+  const followPolicy = () => {
+    model.undoRefusal = undoRefusal(panel.model.serverInfo, trans);
+  };
+  panel.model.stateChanged.connect(followPolicy);
+  followPolicy();
+  panel.addWidget(new EnvironmentSection({ model, jobs, trans }));
   // A fifth of the height for this section, the others keeping their proportions.
   const sizes = panel.sectionSizes.slice(0, -1);
   panel.sectionSizes = [...sizes.map(size => size * 0.8), 0.2];
@@ -298,6 +386,10 @@ export function addEnvironmentSection(
 export namespace EnvironmentSection {
   export interface IOptions {
     model: EnvironmentModel;
+    /**
+     * The install queue that runs the undo; without it, no undo is offered.
+     */
+    jobs?: JobsModel;
     trans: TranslationBundle;
   }
 }

@@ -9,10 +9,10 @@
 import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { describeRequestError, JobAction } from '../api';
+import { describeRequestError, JobAction, JobKind } from '../api';
 import {
-  actionLabel,
   packagesLabel,
+  requestLabel,
   showNothingToDoDialog,
   showPlanDialog,
   showPlanFailedDialog
@@ -27,8 +27,9 @@ import { keptByPlan, keptReason } from './outcome';
  * The server simulates the job first and the confirmation shows its plan; a
  * plan that fails is explained instead, and so is a removal that would
  * remove nothing (apk keeps a package that another one needs).
- * Failures to start the job are reported in a notification; the job's own
- * progress and outcome are reported by whoever listens to `jobChanged`.
+ * An undo names no packages: the server works them out, and the plan shows
+ * them. Failures to start the job are reported in a notification; the job's
+ * own progress and outcome are reported by whoever listens to `jobChanged`.
  *
  * @returns The job, or `null` when the user declined or it could not start.
  */
@@ -36,14 +37,10 @@ export async function runJob(
   options: runJob.IOptions
 ): Promise<JobsModel.IEntry | null> {
   const { model, action, packages, confirm, trans } = options;
-  if (packages.length === 0) {
+  if (packages.length === 0 && action !== 'undo') {
     return null;
   }
-  const what = trans.__(
-    '%1 %2',
-    actionLabel(action, trans),
-    packagesLabel(packages, trans)
-  );
+  const what = requestLabel(action, packages, trans);
   try {
     if (confirm) {
       const preview = await model.preview(action, packages);
@@ -66,14 +63,17 @@ export async function runJob(
         });
         return null;
       }
+      const notes = [
+        ...(kept.length > 0
+          ? [trans.__('Not removed: %1.', kept.join('; '))]
+          : []),
+        ...(options.note ? [options.note] : [])
+      ];
       const accepted = await showPlanDialog({
         action,
         packages,
         plan,
-        note:
-          kept.length > 0
-            ? trans.__('Not removed: %1.', kept.join('; '))
-            : undefined,
+        note: notes.length > 0 ? notes.join(' ') : undefined,
         trans
       });
       if (!accepted) {
@@ -105,15 +105,19 @@ export namespace runJob {
     /**
      * What to do.
      */
-    action: JobAction;
+    action: JobKind;
     /**
-     * The packages to do it to.
+     * The packages to do it to (none for an undo).
      */
     packages: ReadonlyArray<string>;
     /**
      * Whether to show the plan and ask first.
      */
     confirm: boolean;
+    /**
+     * A remark for the confirmation, under the plan.
+     */
+    note?: string;
     /**
      * The translation bundle.
      */

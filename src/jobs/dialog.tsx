@@ -11,7 +11,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { describeRequestError, IJobPlan, IPlanStep, JobAction } from '../api';
+import { describeRequestError, IJobPlan, IPlanStep, JobKind } from '../api';
 import { formatBytes } from '../catalog/format';
 import { JobsModel } from './model';
 
@@ -62,11 +62,10 @@ export function packagesLabel(
 /**
  * A job's verb, for titles and buttons ("Install").
  */
-export function actionLabel(
-  action: JobAction,
-  trans: TranslationBundle
-): string {
+export function actionLabel(action: JobKind, trans: TranslationBundle): string {
   switch (action) {
+    case 'undo':
+      return trans.__('Undo');
     case 'install':
       return trans.__('Install');
     case 'upgrade':
@@ -76,6 +75,25 @@ export function actionLabel(
     default:
       return action;
   }
+}
+
+/**
+ * What a job request does, for titles and messages: "Install py3-a, py3-b";
+ * an undo names what it undoes, as its packages come from the server.
+ */
+export function requestLabel(
+  action: JobKind,
+  packages: ReadonlyArray<string>,
+  trans: TranslationBundle
+): string {
+  if (action === 'undo') {
+    return trans.__('Undo changes since the image');
+  }
+  return trans.__(
+    '%1 %2',
+    actionLabel(action, trans),
+    packagesLabel(packages, trans)
+  );
 }
 
 /**
@@ -213,7 +231,7 @@ export async function showPlanDialog(
     ? Dialog.warnButton({ label })
     : Dialog.okButton({ label });
   const result = await Private.show({
-    title: trans.__('%1 %2?', label, packagesLabel(packages, trans)),
+    title: trans.__('%1?', requestLabel(action, packages, trans)),
     body: <PlanTable plan={plan} note={note} trans={trans} />,
     buttons: [Dialog.cancelButton({ label: trans.__('Cancel') }), accept]
   });
@@ -231,7 +249,7 @@ export namespace showPlanDialog {
     /**
      * What the job does.
      */
-    action: JobAction;
+    action: JobKind;
     /**
      * The packages requested.
      */

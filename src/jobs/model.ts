@@ -26,7 +26,7 @@ import {
   IJob,
   IJobQuery,
   IJobRequest,
-  JobAction,
+  JobKind,
   listJobs,
   submitJob
 } from '../api';
@@ -226,7 +226,7 @@ export class JobsModel extends VDomModel {
    * 400, 403 and 429, `NetworkError` when the server cannot be reached).
    */
   async submit(
-    action: JobAction,
+    action: JobKind,
     packages: ReadonlyArray<string>
   ): Promise<JobsModel.IEntry> {
     return this._submit({ action, packages: [...packages], preview: false });
@@ -253,7 +253,7 @@ export class JobsModel extends VDomModel {
    * with the reason), or became `unknown`.
    */
   async preview(
-    action: JobAction,
+    action: JobKind,
     packages: ReadonlyArray<string>
   ): Promise<JobsModel.IEntry> {
     const entry = await this._submit({

@@ -209,6 +209,8 @@ export class JobNotifier implements IDisposable {
       );
     }
     switch (entry.job.action) {
+      case 'undo':
+        return trans.__('Undoing the changes since the image (%1)…', what);
       case 'upgrade':
         return trans.__('Upgrading %1…', what);
       case 'remove':
@@ -358,6 +360,8 @@ namespace Private {
     trans: TranslationBundle
   ): string {
     switch (entry.job.action) {
+      case 'undo':
+        return trans.__('Undoing the changes since the image (%1)', what);
       case 'upgrade':
         return trans.__('Upgrading %1', what);
       case 'remove':

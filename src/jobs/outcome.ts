@@ -73,13 +73,20 @@ export function jobChanges(
 ): Pick<IJobOutcome, 'changed' | 'unchanged' | 'others'> {
   const requested = job.packages.map(requestedName);
   const wanted = new Set(requested);
+  const removals = new Set(
+    job.action === 'undo'
+      ? (job.undo?.remove ?? []).map(requestedName)
+      : job.action === 'remove'
+        ? requested
+        : []
+  );
   const changedNames = new Set<string>();
   const others: string[] = [];
   for (const item of job.installed) {
     const change = parseChange(item);
     if (!wanted.has(change.name)) {
       others.push(change.name);
-    } else if (change.removed === (job.action === 'remove')) {
+    } else if (change.removed === removals.has(change.name)) {
       // A removal is done by a removal only; an install or upgrade by a new version.
       changedNames.add(change.name);
     }
@@ -144,7 +151,26 @@ export function outcomeMessage(
 ): string {
   const parts: string[] = [];
   const { changed, unchanged, others, warnings } = outcome;
-  if (changed.length > 0) {
+  if (job.action === 'undo') {
+    // What it removed and restored; a package it only took off the world is
+    // as it was at the baseline, not a shortfall.
+    const removals = new Set(job.undo?.remove.map(requestedName));
+    const removed = changed.filter(name => removals.has(name));
+    const restored = changed.filter(name => !removals.has(name));
+    const done = [
+      ...(removed.length > 0
+        ? [trans.__('removed %1', removed.join(', '))]
+        : []),
+      ...(restored.length > 0
+        ? [trans.__('restored %1', restored.join(', '))]
+        : [])
+    ];
+    parts.push(
+      done.length > 0
+        ? trans.__('Undid the changes since the image: %1', done.join(', '))
+        : trans.__('Undid the changes since the image')
+    );
+  } else if (changed.length > 0) {
     const names = changed.join(', ');
     const extra = Private.othersLabel(job, others, trans);
     switch (job.action) {
@@ -161,7 +187,11 @@ export function outcomeMessage(
   } else if (job.action === 'remove') {
     parts.push(trans.__('Nothing was removed'));
   }
-  if (job.action !== 'remove' && unchanged.length > 0) {
+  if (
+    job.action !== 'remove' &&
+    job.action !== 'undo' &&
+    unchanged.length > 0
+  ) {
     const names = unchanged.join(', ');
     parts.push(
       job.action === 'upgrade'

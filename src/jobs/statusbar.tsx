@@ -52,11 +52,13 @@ export class JobsStatus extends VDomRenderer<JobsModel> {
     const what = packagesLabel(current.job.packages, trans);
     const verb = model.isWaiting(current.id)
       ? trans.__('apk: %1 queued', what)
-      : current.job.action === 'remove'
-        ? trans.__('apk: removing %1', what)
-        : current.job.action === 'upgrade'
-          ? trans.__('apk: upgrading %1', what)
-          : trans.__('apk: installing %1', what);
+      : current.job.action === 'undo'
+        ? trans.__('apk: undoing the changes since the image')
+        : current.job.action === 'remove'
+          ? trans.__('apk: removing %1', what)
+          : current.job.action === 'upgrade'
+            ? trans.__('apk: upgrading %1', what)
+            : trans.__('apk: installing %1', what);
     const waiting = active.length - 1;
     const text =
       waiting > 0

@@ -4,7 +4,7 @@
 /**
  * The sidebar's Environment section: two packages installed from the sidebar and one with
  * `%pip install` are listed as added since the image, and the exported Dockerfile installs
- * them. The image's baseline is the sandbox as the test server found it at start-up
+ * them; one installed from the sidebar is undone from the section. The image's baseline is the sandbox as the test server found it at start-up
  * (jupyter_server_test_config.py runs `jupyter apk baseline`).
  */
 
@@ -82,5 +82,41 @@ test.describe.serial('The Environment section', () => {
     for (const name of [...FROM_SIDEBAR, FROM_PIP]) {
       expect(apkAdd).toMatch(new RegExp(`\\b${name}=\\S+-r\\d+`));
     }
+  });
+
+  test('undoes what was installed since the image, after showing the plan', async ({
+    page
+  }) => {
+    test.setTimeout(120000);
+    const [name] = FROM_SIDEBAR;
+    const panel = await openSidebar(page);
+    await installFromRow(page, panel, name);
+    const section = panel.locator(SECTION);
+    const group = (label: string) =>
+      section.locator(`.jp-ApkEnvironment-group[aria-label="${label}"]`);
+    await expect(
+      group('Added (apk)').locator('li', { hasText: name })
+    ).toHaveCount(1, {
+      timeout: 30000
+    });
+
+    await section.locator('.jp-ApkEnvironment-undo button').click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(
+      dialog.locator(
+        `.jp-ApkPlan-step[data-package="${name}"][data-action="remove"]`
+      )
+    ).toBeVisible({ timeout: 30000 });
+    await expect(dialog.locator('.jp-ApkPlan-note')).toContainText(
+      'left to pip'
+    );
+    await dialog.locator('button.jp-mod-warn').click();
+
+    // The section compares again when the job ends: no apk change is left to undo.
+    await expect(group('Added (apk)')).toHaveCount(0, { timeout: 30000 });
+    await expect(group('Removed (apk)')).toHaveCount(0);
+    await expect(
+      section.locator('.jp-ApkEnvironment-undo button:enabled')
+    ).toHaveCount(0);
   });
 });
