@@ -10,7 +10,8 @@
 import { Clipboard, Notification } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget, refreshIcon } from '@jupyterlab/ui-components';
+import { refreshIcon, VDomRenderer } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import type { CatalogPanel } from '../catalog/panel';
@@ -62,10 +63,9 @@ export class EnvironmentSection extends ToolbarSection<EnvironmentModel> {
 /**
  * The changes since the baseline and the export controls.
  */
-export class EnvironmentView extends ReactWidget {
+export class EnvironmentView extends VDomRenderer<EnvironmentModel> {
   constructor(options: EnvironmentSection.IOptions) {
-    super();
-    this.model = options.model;
+    super(options.model);
     this._jobs = options.jobs ?? null;
     this._trans = options.trans;
     this.addClass(VIEW_CLASS);
@@ -76,20 +76,10 @@ export class EnvironmentView extends ReactWidget {
       'aria-label',
       options.trans.__('Changes since the image')
     );
-    this.model.stateChanged.connect(this.update, this);
   }
 
-  readonly model: EnvironmentModel;
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this.model.stateChanged.disconnect(this.update, this);
-    super.dispose();
-  }
-
-  protected onAfterAttach(): void {
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
     if (this.model.environment === null && !this.model.isLoading) {
       void this.model.refresh();
     }
