@@ -9,7 +9,7 @@
  */
 
 import { expect, test } from '@jupyterlab/galata';
-import type { Page } from '@playwright/test';
+import type { APIRequestContext, Page } from '@playwright/test';
 
 import { api, IJob, removeInstalled } from './apk-api';
 import { IPackage, openNotebook } from './kernels';
@@ -41,8 +41,7 @@ test.describe.serial('Notebooks remember their system packages', () => {
     request,
     tmpPath
   }) => {
-    const termcolor = await api<IPackage>(request, `packages/${PACKAGE}`);
-    expect(termcolor.installed_version).toBeNull();
+    const termcolor = await notInstalled(request);
     await openNotebook(page, tmpPath, 'record.ipynb', [
       '%pip install termcolor'
     ]);
@@ -81,8 +80,7 @@ test.describe.serial('Notebooks remember their system packages', () => {
     request,
     tmpPath
   }) => {
-    const termcolor = await api<IPackage>(request, `packages/${PACKAGE}`);
-    expect(termcolor.installed_version).toBeNull();
+    const termcolor = await notInstalled(request);
     await openNotebook(page, tmpPath, 'restore.ipynb', ['import termcolor'], {
       jupyterlab_apk: {
         packages: [
@@ -142,3 +140,10 @@ test.describe.serial('Notebooks remember their system packages', () => {
     ).toBe(termcolor.version);
   });
 });
+
+/** The package, which `beforeEach` removed: not installed. */
+async function notInstalled(request: APIRequestContext): Promise<IPackage> {
+  const found = await api<IPackage>(request, `packages/${PACKAGE}`);
+  expect(found.installed_version).toBeNull();
+  return found;
+}
