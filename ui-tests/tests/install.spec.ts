@@ -15,10 +15,17 @@ import { expect, test } from '@jupyterlab/galata';
 import type { APIRequestContext, Locator, Page } from '@playwright/test';
 
 import { api, IJob, removeInstalled, runJob } from './apk-api';
-import { ENTRY, openSidebar, PANEL, packageRow, TAB } from './sidebar-ui';
+import {
+  DIALOG,
+  ENTRY,
+  JOB,
+  openSidebar,
+  PANEL,
+  packageRow,
+  TAB,
+  toast
+} from './sidebar-ui';
 
-const JOB = '.jp-ApkJobs-job';
-const DIALOG = '.jp-Dialog';
 const SCREENSHOT = path.resolve(__dirname, '..', 'screenshots', 'install.png');
 const PYTHON = process.env.JUPYTERLAB_APK_UI_PYTHON ?? 'python3';
 
@@ -74,24 +81,6 @@ async function holdLock(
       }
     }
   };
-}
-
-/**
- * The toast of the notification of a type whose message contains `text`.
- *
- * A toast keeps the `jp-Notification-Toast-<type>` class it was created with when its
- * notification is updated; react-toastify's `Toastify__toast--<type>` follows the type.
- */
-function toast(
-  page: Page,
-  type: 'in-progress' | 'success' | 'warning' | 'error',
-  text: string | RegExp
-): Locator {
-  const selector =
-    type === 'in-progress'
-      ? '.jp-Notification-Toast-in-progress'
-      : `.Toastify__toast--${type}`;
-  return page.locator(selector).filter({ hasText: text });
 }
 
 test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {

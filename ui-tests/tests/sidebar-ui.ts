@@ -2,8 +2,8 @@
 // Distributed under the terms of the Modified BSD License.
 
 /**
- * The Prebuilt Packages sidebar as the UI tests drive it: its selectors, opening it, and
- * finding a package's row.
+ * The Prebuilt Packages sidebar as the UI tests drive it: its selectors, opening it,
+ * finding a package's row, and the toasts of its notifications.
  */
 
 import { expect } from '@jupyterlab/galata';
@@ -13,6 +13,8 @@ export const PANEL_ID = 'jp-apk-panel';
 export const TAB = `.lm-TabBar-tab[data-id="${PANEL_ID}"]`;
 export const PANEL = '.jp-ApkPanel';
 export const ENTRY = 'li.jp-ApkPanel-entry';
+export const JOB = '.jp-ApkJobs-job';
+export const DIALOG = '.jp-Dialog';
 
 /** Open the sidebar with its tab and wait for the list. */
 export async function openSidebar(page: Page): Promise<Locator> {
@@ -38,4 +40,22 @@ export async function packageRow(
   await expect(panel.locator(ENTRY)).toHaveCount(1);
   await expect(row).toBeVisible();
   return row;
+}
+
+/**
+ * The toast of the notification of a type whose message contains `text`.
+ *
+ * A toast keeps the `jp-Notification-Toast-<type>` class it was created with when its
+ * notification is updated; react-toastify's `Toastify__toast--<type>` follows the type.
+ */
+export function toast(
+  page: Page,
+  type: 'in-progress' | 'success' | 'warning' | 'error',
+  text: string | RegExp
+): Locator {
+  const selector =
+    type === 'in-progress'
+      ? '.jp-Notification-Toast-in-progress'
+      : `.Toastify__toast--${type}`;
+  return page.locator(selector).filter({ hasText: text });
 }

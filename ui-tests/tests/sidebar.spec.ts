@@ -4,8 +4,8 @@
  * honest results, notifications that act, keyboard and screen-reader use (axe-core), at 250 px
  * and wide, in the light and the dark theme.
  *
- * apk is demo/bin/apk-test-double unless $JUPYTERLAB_APK_UI_APK names a real apk binary (the
- * server configuration then runs that one).
+ * apk is demo/bin/apk-test-double; real-apk.spec.ts runs the removal a dependency keeps, and a
+ * removal that succeeds, against a real apk binary.
  *
  * The tests share the sandbox root: each starts and ends with py3-prettytable and py3-wcwidth
  * removed (through the REST API).
@@ -17,16 +17,17 @@ import type { APIRequestContext, Locator, Page } from '@playwright/test';
 
 import { api, removeInstalled, runJob } from './apk-api';
 import {
+  DIALOG,
   ENTRY,
+  JOB,
   openSidebar,
   PANEL,
   PANEL_ID,
   packageRow,
-  TAB
+  TAB,
+  toast
 } from './sidebar-ui';
 
-const JOB = '.jp-ApkJobs-job';
-const DIALOG = '.jp-Dialog';
 const SCREENSHOTS = path.resolve(__dirname, '..', 'screenshots');
 const NEEDED = 'py3-wcwidth';
 const NEEDS = 'py3-prettytable';
@@ -43,14 +44,6 @@ async function openSidebarRead(page: Page): Promise<Locator> {
     panel.locator('.jp-ApkPanel-repository[data-status="error"]')
   ).toHaveCount(1, { timeout: 30000 });
   return panel;
-}
-
-function toast(
-  page: Page,
-  type: 'success' | 'warning' | 'error',
-  text: string | RegExp
-): Locator {
-  return page.locator(`.Toastify__toast--${type}`).filter({ hasText: text });
 }
 
 /**
