@@ -10,7 +10,15 @@
 import { expect, test } from '@jupyterlab/galata';
 
 import { api, removeInstalled, runJob } from './apk-api';
-import { DIALOG, JOB, openSidebar, packageRow, toast } from './sidebar-ui';
+import {
+  askToRemoveNeeded,
+  DIALOG,
+  installWithDependency,
+  JOB,
+  openSidebar,
+  packageRow,
+  toast
+} from './sidebar-ui';
 
 const NEEDED = 'py3-wcwidth';
 const NEEDS = 'py3-prettytable';
@@ -52,33 +60,9 @@ test.describe.serial('The sidebar with a real apk binary', () => {
 
     const panel = await openSidebar(page);
     await page.sidebar.setWidth(440);
-    const dialog = page.locator(DIALOG);
-
-    const row = await packageRow(panel, NEEDS);
-    await row.locator('.jp-ApkPanel-install').click();
-    await expect(
-      dialog.locator(`.jp-ApkPlan-step[data-package="${NEEDED}"]`)
-    ).toBeVisible({ timeout: 30000 });
-    await dialog.locator('button.jp-mod-accept').click();
-    await expect(
-      toast(
-        page,
-        'success',
-        `Installed ${NEEDS} (and 1 dependency: ${NEEDED}).`
-      )
-    ).toBeVisible({ timeout: 30000 });
-
+    await installWithDependency(page, panel, NEEDS, NEEDED);
     // apk's dry run removes nothing: the dialog says so and offers no removal.
-    const needed = await packageRow(panel, NEEDED);
-    await needed.locator('.jp-ApkPanel-remove').click();
-    const message = dialog.getByRole('alert');
-    await expect(message).toBeVisible({ timeout: 30000 });
-    await expect(message).toHaveText(
-      new RegExp(`^Nothing will be removed: ${NEEDED} is needed by ${NEEDS}`)
-    );
-    await expect(dialog.locator('button.jp-mod-warn')).toHaveCount(0);
-    await dialog.locator('button.jp-mod-accept').click();
-    await expect(dialog).toHaveCount(0);
+    const needed = await askToRemoveNeeded(page, panel, NEEDED, NEEDS);
 
     // Run anyway (the REST API allows it): apk keeps the package, and the job failed, saying why.
     const job = await runJob(request, 'remove', [NEEDED]);
@@ -100,6 +84,7 @@ test.describe.serial('The sidebar with a real apk binary', () => {
     // Removing what needs it: apk removes both, and the toast names the dependency.
     const needs = await packageRow(panel, NEEDS);
     await needs.locator('.jp-ApkPanel-remove').click();
+    const dialog = page.locator(DIALOG);
     await expect(
       dialog.locator(`.jp-ApkPlan-step[data-package="${NEEDED}"]`)
     ).toBeVisible({ timeout: 30000 });

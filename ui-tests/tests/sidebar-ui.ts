@@ -59,3 +59,58 @@ export function toast(
       : `.Toastify__toast--${type}`;
   return page.locator(selector).filter({ hasText: text });
 }
+
+/**
+ * Install `name` from its row, accepting the plan (which lists `dependency`) once `whileOpen`
+ * is done with the dialog; the success toast names the dependency.
+ */
+export async function installWithDependency(
+  page: Page,
+  panel: Locator,
+  name: string,
+  dependency: string,
+  whileOpen: () => Promise<void> = async () => undefined
+): Promise<void> {
+  const row = await packageRow(panel, name);
+  await row.locator('.jp-ApkPanel-install').click();
+  const dialog = page.locator(DIALOG);
+  await expect(
+    dialog.locator(`.jp-ApkPlan-step[data-package="${dependency}"]`)
+  ).toBeVisible({ timeout: 30000 });
+  await whileOpen();
+  await dialog.locator('button.jp-mod-accept').click();
+  await expect(
+    toast(
+      page,
+      'success',
+      `Installed ${name} (and 1 dependency: ${dependency}).`
+    )
+  ).toBeVisible({ timeout: 30000 });
+}
+
+/**
+ * Ask to remove `needed` from its row while `needs` needs it: from apk's dry run, the dialog
+ * says that nothing will be removed and why, and offers no removal; it is closed once
+ * `whileOpen` is done with it. Returns the row.
+ */
+export async function askToRemoveNeeded(
+  page: Page,
+  panel: Locator,
+  needed: string,
+  needs: string,
+  whileOpen: () => Promise<void> = async () => undefined
+): Promise<Locator> {
+  const row = await packageRow(panel, needed);
+  await row.locator('.jp-ApkPanel-remove').click();
+  const dialog = page.locator(DIALOG);
+  const message = dialog.getByRole('alert');
+  await expect(message).toBeVisible({ timeout: 30000 });
+  await expect(message).toHaveText(
+    new RegExp(`^Nothing will be removed: ${needed} is needed by ${needs}`)
+  );
+  await expect(dialog.locator('button.jp-mod-warn')).toHaveCount(0);
+  await whileOpen();
+  await dialog.locator('button.jp-mod-accept').click();
+  await expect(dialog).toHaveCount(0);
+  return row;
+}

@@ -17,8 +17,10 @@ import type { APIRequestContext, Locator, Page } from '@playwright/test';
 
 import { api, removeInstalled, runJob } from './apk-api';
 import {
+  askToRemoveNeeded,
   DIALOG,
   ENTRY,
+  installWithDependency,
   JOB,
   openSidebar,
   PANEL,
@@ -238,31 +240,13 @@ test.describe.serial('The sidebar as a user meets it', () => {
   }) => {
     const panel = await openSidebarRead(page);
     await page.sidebar.setWidth(440);
-    const row = await packageRow(panel, NEEDS);
-    await row.locator('.jp-ApkPanel-install').click();
-    const dialog = page.locator(DIALOG);
-    await expect(dialog.locator('.jp-ApkPlan')).toBeVisible({ timeout: 30000 });
-    expect(await seriousViolations(page, DIALOG)).toEqual([]);
-    await dialog.locator('button.jp-mod-accept').click();
-    await expect(
-      toast(
-        page,
-        'success',
-        `Installed ${NEEDS} (and 1 dependency: ${NEEDED}).`
-      )
-    ).toBeVisible({ timeout: 30000 });
+    const axe = async () => {
+      expect(await seriousViolations(page, DIALOG)).toEqual([]);
+    };
+    await installWithDependency(page, panel, NEEDS, NEEDED, axe);
 
     // Removing the dependency: the dry run says nothing would be removed, and why.
-    const needed = await packageRow(panel, NEEDED);
-    await needed.locator('.jp-ApkPanel-remove').click();
-    const message = dialog.getByRole('alert');
-    await expect(message).toBeVisible({ timeout: 30000 });
-    await expect(message).toHaveText(
-      new RegExp(`^Nothing will be removed: ${NEEDED} is needed by ${NEEDS}`)
-    );
-    await expect(dialog.locator('button.jp-mod-warn')).toHaveCount(0);
-    expect(await seriousViolations(page, DIALOG)).toEqual([]);
-    await dialog.locator('button.jp-mod-accept').click();
+    await askToRemoveNeeded(page, panel, NEEDED, NEEDS, axe);
 
     // Run anyway, from elsewhere (the REST API): the job shows up without a refresh, and it
     // failed, saying why, never a green success.
