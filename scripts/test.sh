@@ -12,6 +12,11 @@ if [ -z "${JUPYTERLAB_APK_TEST_APK:-}" ] && compgen -G "../shared/apk-tools/apk-
   JUPYTERLAB_APK_TEST_APK=$(printf '%s:' "$(cd ../shared/apk-tools && pwd)"/apk-*.static)
   export JUPYTERLAB_APK_TEST_APK=${JUPYTERLAB_APK_TEST_APK%:}
 fi
+# The Galata real-apk spec (ui-tests/tests/real-apk.spec.ts) runs once per binary, each against
+# a server of its own.
+if [ -z "${JUPYTERLAB_APK_UI_APK:-}" ] && [ -n "${JUPYTERLAB_APK_TEST_APK:-}" ]; then
+  export JUPYTERLAB_APK_UI_APK=$JUPYTERLAB_APK_TEST_APK
+fi
 if [ -z "${JUPYTERLAB_APK_TEST_ALPINE_ROOTFS:-}" ] && compgen -G "../shared/alpine/alpine-minirootfs-*.tar.gz" >/dev/null; then
   JUPYTERLAB_APK_TEST_ALPINE_ROOTFS=$(echo "$(cd ../shared/alpine && pwd)"/alpine-minirootfs-*.tar.gz)
   export JUPYTERLAB_APK_TEST_ALPINE_ROOTFS

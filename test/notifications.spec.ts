@@ -280,6 +280,10 @@ describe('JobNotifier', () => {
     );
     await waitFor(() => notification(id).type === 'success');
     expect(notification(id).message).toBe('Installed py3-tabulate.');
+    // The end takes the place of the progress notification: one per job.
+    expect(
+      Notification.manager.notifications.map(item => item.message)
+    ).toEqual(['Installed py3-tabulate.']);
     const [action] = notification(id).options.actions!;
     expect(action.label).toBe('Show log');
 

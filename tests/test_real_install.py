@@ -3,14 +3,15 @@ packages into a sandbox root, and a real kernel imports them from there.
 
 Alpine's py3 packages depend on `python3` (`python3~3.11`), which is not among the copied
 packages: a test repository of our own, signed with a test key trusted alongside Alpine's keys,
-supplies a stand-in. The real packages carry no install scripts, so nothing needs a shell in
-the bare sandbox root.
+supplies a stand-in (demo/python_stand_in.py; the UI tests' real-apk server uses it too). The
+real packages carry no install scripts, so nothing needs a shell in the bare sandbox root.
 """
 
 import pytest
 from jupyter_client.manager import start_new_async_kernel
 
-from jupyterlab_apk.apkwriter import PackageInfo, write_repository
+from demo.python_stand_in import init_root, python_stand_ins
+from jupyterlab_apk.apkwriter import write_repository
 
 from .alpine_repos import ARCH, alpine_urls, keys_dir_with  # noqa: F401 - a fixture
 from .conftest import server_config
@@ -21,17 +22,8 @@ pytestmark = pytest.mark.usefixtures("jp_serverapp")
 
 SITE = "usr/lib/python3.11/site-packages"  # where Alpine v3.19's py3 packages install
 # A release above Alpine's own 3.11.9-r0 (in main, with dependencies not copied here), so that
-# apk chooses the stand-ins. Alpine's python3 pulls `pyc` through python3-pyc (install_if
-# python3); the stand-in depends on it directly, so the real `-pyc` companions come along.
+# apk chooses the stand-ins.
 STAND_IN_VERSION = "3.11.9-r90"
-STAND_INS = [
-    (PackageInfo("python3", STAND_IN_VERSION, arch=ARCH, depends=["pyc"],
-                 description="stand-in: the kernel runs this machine's Python"),
-     {f"{SITE}/README.txt": b"stand-in\n"}),
-    (PackageInfo("pyc", STAND_IN_VERSION, arch=ARCH,
-                 description="Meta package for pulling in all -pyc packages"),
-     {"usr/share/doc/pyc/README": b"stand-in\n"}),
-]  # fmt: skip
 EXPECTED = sorted([
     f"pyc-{STAND_IN_VERSION}", f"python3-{STAND_IN_VERSION}",
     "py3-packaging-23.2-r0", "py3-packaging-pyc-23.2-r0",
@@ -49,14 +41,9 @@ def roots_own_mirror():
 
 @pytest.fixture
 def root(tmp_path, real_apk, roots_own_mirror):
-    """A sandbox root as apk itself creates one (`--initdb`): into a root laid out by hand
-    (`make_root`), apk 2.x simulates but fails to install ("Failed to open apk database")."""
+    """A sandbox root as apk itself creates one (`--initdb`)."""
     root = tmp_path / "root"
-    root.mkdir()
-    created = real_apk.run(
-        "add", "--root", str(root), "--initdb", "--no-cache", "--repositories-file", "/dev/null"
-    )
-    assert created.returncode == 0, created.stderr
+    init_root([str(real_apk.path)], root)
     (root / "etc/apk/repositories").write_text(f"{roots_own_mirror.url}/alpine/v3.19/main\n")
     return root
 
@@ -64,7 +51,7 @@ def root(tmp_path, real_apk, roots_own_mirror):
 @pytest.fixture
 def jp_server_config(real_apk, alpine_urls, root, keys, tmp_path):
     stand_ins = tmp_path / "stand-ins"
-    write_repository(stand_ins, ARCH, STAND_INS, keys.key)
+    write_repository(stand_ins, ARCH, python_stand_ins(STAND_IN_VERSION, ARCH), keys.key)
     keys_dir = keys_dir_with(tmp_path / "keys", keys.key.public_pem_path)
     config = server_config(
         tmp_path, keys, [*alpine_urls, stand_ins], root, apk_command=[str(real_apk.path)]

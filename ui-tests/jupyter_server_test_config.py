@@ -15,9 +15,14 @@ galata helper extension) plus:
 $JUPYTERLAB_APK_UI_REPOSITORIES (whitespace-separated), $JUPYTERLAB_APK_UI_KEYS_DIR and
 $JUPYTERLAB_APK_UI_ROOT replace the demo's repositories, keys and sandbox root (bench/ui uses
 them to serve a generated 25,000-package catalog instead).
+
+$JUPYTERLAB_APK_UI_APK names a real apk binary to run instead of the demo's double
+(playwright.config.ts gives it only to the real-apk project's server). That server gets a fresh
+root of its own, created by that binary with Python's stand-in installed
+(demo/python_stand_in.py: the demo's packages depend on `python3~X.Y`), and only the demo
+repository: a real apk would fetch the unreachable one on every install.
 """
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -28,8 +33,13 @@ from pathlib import Path
 from jupyterlab.galata import configure_jupyter_server
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the demo package
+
+from demo import pip_wheels, python_stand_in  # noqa: E402 - needs the path above
+
 DEMO_CONFIG = HERE.parent / "demo" / "jupyter_server_config.py"
 UNREACHABLE_REPOSITORY = "http://127.0.0.1:9/unreachable"
+REAL_APK = os.environ.get("JUPYTERLAB_APK_UI_APK")
 
 c = get_config()  # noqa: F821 - provided by traitlets when the file is loaded
 
@@ -49,7 +59,7 @@ exec(  # noqa: S102 - our own, checked-in configuration file
 
 if os.environ.get("JUPYTERLAB_APK_UI_REPOSITORIES"):
     c.ApkManager.repositories = os.environ["JUPYTERLAB_APK_UI_REPOSITORIES"].split()
-else:
+elif not REAL_APK:
     c.ApkManager.repositories = [*c.ApkManager.repositories, UNREACHABLE_REPOSITORY]
 if os.environ.get("JUPYTERLAB_APK_UI_KEYS_DIR"):
     c.ApkManager.keys_dir = os.environ["JUPYTERLAB_APK_UI_KEYS_DIR"]
@@ -66,6 +76,17 @@ for old in (HERE / ".apk-cache").glob("[0-9]*"):
 cache_dir.mkdir(parents=True)
 c.ApkManager.cache_dir = str(cache_dir)
 
+if REAL_APK:
+    root = cache_dir / "root"
+    python_stand_in.init_root([REAL_APK], root)
+    python_stand_in.install_python_stand_in(
+        [REAL_APK], root, cache_dir / "python-stand-in",
+        version="{}.{}.{}-r0".format(*sys.version_info[:3]),
+        arch=(root / "etc/apk/arch").read_text().strip(),
+    )  # fmt: skip
+    c.ApkManager.root = str(root)
+    c.ApkManager.apk_command = [REAL_APK]
+
 # The image's baseline, taken as the image's last build step takes it: the sandbox as the tests
 # find it now (tests/environment.spec.ts checks what is listed as changed since).
 c.ApkManager.baseline_file = str(cache_dir / "image-baseline.json")
@@ -80,13 +101,8 @@ subprocess.run(
 # demo's real wheels (tabulate, termcolor, ...). Kernels inherit the server's environment.
 # The kernels' pip installs into the kernel's own interpreter (the dev venv): the tests
 # uninstall what they install.
-_spec = importlib.util.spec_from_file_location(
-    "demo_pip_wheels", HERE.parent / "demo" / "pip_wheels.py"
-)
-_pip_wheels = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_pip_wheels)
 PIP_WHEELS = HERE / ".apk-cache" / "pip-wheels"
-_pip_wheels.build(PIP_WHEELS)
+pip_wheels.build(PIP_WHEELS)
 os.environ["PIP_FIND_LINKS"] = " ".join([str(PIP_WHEELS), str(HERE.parent / ".demo" / "wheels")])
 os.environ["PIP_NO_INDEX"] = "1"
 os.environ["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"

@@ -10,6 +10,7 @@
 import { Notification } from '@jupyterlab/apputils';
 import { ServiceManager } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { ReadonlyJSONValue } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 
 import { getPackage } from '../api';
@@ -130,71 +131,85 @@ export class JobNotifier implements IDisposable {
     }
   }
 
+  /**
+   * Show how a job ended, in a new notification in place of its progress one.
+   *
+   * Not `Notification.update`: JupyterLab drops an update that arrives before
+   * the notification's toast is mounted (react-toastify's `isActive` is false
+   * until then), so a job that ended within milliseconds (a real apk adds a
+   * small package in less than 0.1 s) kept its "Installing…" toast forever.
+   */
   private _ended(id: string, entry: JobsModel.IEntry): void {
     const trans = this._trans;
     const what = packagesLabel(entry.job.packages, trans);
     const showLog = this._showLogAction(entry.id);
     this._shown.delete(entry.id);
+    const show = (
+      type: Notification.TypeOptions,
+      message: string,
+      options: Notification.IOptions<ReadonlyJSONValue>
+    ) => {
+      Notification.dismiss(id);
+      this._ids.set(entry.id, Notification.emit(message, type, options));
+    };
     switch (entry.state) {
       case 'done': {
         // A job that did not do all it was asked is no plain success.
         const outcome = jobOutcome(entry.job, trans);
         const warn = outcome.warnings.length > 0;
-        Notification.update({
-          id,
-          type: warn ? 'warning' : 'success',
-          message: outcomeMessage(entry.job, outcome, trans),
-          autoClose: warn ? false : SUCCESS_AUTO_CLOSE,
-          progress: 1,
-          actions: [showLog]
-        });
+        show(
+          warn ? 'warning' : 'success',
+          outcomeMessage(entry.job, outcome, trans),
+          {
+            autoClose: warn ? false : SUCCESS_AUTO_CLOSE,
+            progress: 1,
+            actions: [showLog]
+          }
+        );
         break;
       }
       case 'cancelled':
-        Notification.update({
-          id,
-          type: 'warning',
-          message: trans.__(
+        show(
+          'warning',
+          trans.__(
             '%1 was cancelled. %2',
             Private.jobTitle(entry, what, trans),
             entry.job.error ?? ''
           ),
-          autoClose: false,
-          actions: [showLog]
-        });
+          { autoClose: false, actions: [showLog] }
+        );
         break;
       case 'unknown':
-        Notification.update({
-          id,
-          type: 'error',
-          message: trans.__(
+        show(
+          'error',
+          trans.__(
             'Lost track of: %1. The server did not answer; the job may still be running.',
             Private.jobTitle(entry, what, trans)
           ),
-          autoClose: false,
-          actions: [
-            {
-              label: trans.__('Check again'),
-              caption: trans.__('Ask the server about this job again'),
-              callback: () => this.model.reconnect(entry.id)
-            },
-            showLog
-          ]
-        });
+          {
+            autoClose: false,
+            actions: [
+              {
+                label: trans.__('Check again'),
+                caption: trans.__('Ask the server about this job again'),
+                callback: () => this.model.reconnect(entry.id)
+              },
+              showLog
+            ]
+          }
+        );
         break;
       default:
         // failed, timed-out
-        Notification.update({
-          id,
-          type: 'error',
-          message: trans.__(
+        show(
+          'error',
+          trans.__(
             '%1 failed: %2',
             Private.jobTitle(entry, what, trans),
             entry.job.error ?? trans.__('apk failed; see the log.')
           ),
-          autoClose: false,
-          actions: [showLog]
-        });
+          { autoClose: false, actions: [showLog] }
+        );
         break;
     }
   }

@@ -16,16 +16,17 @@ import type { APIRequestContext, Locator, Page } from '@playwright/test';
 
 import { api, IJob, removeInstalled, runJob } from './apk-api';
 import {
+  DIALOG,
   ENTRY,
+  JOB,
   openSidebar,
   PANEL,
   packageRow,
   shootSidebar,
-  TAB
+  TAB,
+  toast
 } from './sidebar-ui';
 
-const JOB = '.jp-ApkJobs-job';
-const DIALOG = '.jp-Dialog';
 const PYTHON = process.env.JUPYTERLAB_APK_UI_PYTHON ?? 'python3';
 
 // The packages these tests install; removed before and after each test.
@@ -80,24 +81,6 @@ async function holdLock(
       }
     }
   };
-}
-
-/**
- * The toast of the notification of a type whose message contains `text`.
- *
- * A toast keeps the `jp-Notification-Toast-<type>` class it was created with when its
- * notification is updated; react-toastify's `Toastify__toast--<type>` follows the type.
- */
-function toast(
-  page: Page,
-  type: 'in-progress' | 'success' | 'warning' | 'error',
-  text: string | RegExp
-): Locator {
-  const selector =
-    type === 'in-progress'
-      ? '.jp-Notification-Toast-in-progress'
-      : `.Toastify__toast--${type}`;
-  return page.locator(selector).filter({ hasText: text });
 }
 
 test.describe.serial('Installing from the Prebuilt Packages sidebar', () => {

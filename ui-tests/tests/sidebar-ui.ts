@@ -3,7 +3,8 @@
 
 /**
  * The Prebuilt Packages sidebar as the UI tests drive it: its selectors, opening it,
- * finding a package's row, and taking the README's screenshots of it.
+ * finding a package's row, the toasts of its notifications, and taking the README's
+ * screenshots of it.
  */
 
 import * as path from 'path';
@@ -16,6 +17,8 @@ export const PANEL = '.jp-ApkPanel';
 export const ENTRY = 'li.jp-ApkPanel-entry';
 /** Where the README's screenshots go. */
 export const SCREENSHOTS = path.resolve(__dirname, '..', 'screenshots');
+export const JOB = '.jp-ApkJobs-job';
+export const DIALOG = '.jp-Dialog';
 
 /** Open the sidebar with its tab and wait for the list. */
 export async function openSidebar(page: Page): Promise<Locator> {
@@ -62,4 +65,77 @@ export async function shootSidebar(
         Math.min(bar.y, area.y)
     }
   });
+}
+
+/**
+ * The toast of the notification of a type whose message contains `text`.
+ *
+ * A toast keeps the `jp-Notification-Toast-<type>` class it was created with when its
+ * notification is updated; react-toastify's `Toastify__toast--<type>` follows the type.
+ */
+export function toast(
+  page: Page,
+  type: 'in-progress' | 'success' | 'warning' | 'error',
+  text: string | RegExp
+): Locator {
+  const selector =
+    type === 'in-progress'
+      ? '.jp-Notification-Toast-in-progress'
+      : `.Toastify__toast--${type}`;
+  return page.locator(selector).filter({ hasText: text });
+}
+
+/**
+ * Install `name` from its row, accepting the plan (which lists `dependency`) once `whileOpen`
+ * is done with the dialog; the success toast names the dependency.
+ */
+export async function installWithDependency(
+  page: Page,
+  panel: Locator,
+  name: string,
+  dependency: string,
+  whileOpen: () => Promise<void> = async () => undefined
+): Promise<void> {
+  const row = await packageRow(panel, name);
+  await row.locator('.jp-ApkPanel-install').click();
+  const dialog = page.locator(DIALOG);
+  await expect(
+    dialog.locator(`.jp-ApkPlan-step[data-package="${dependency}"]`)
+  ).toBeVisible({ timeout: 30000 });
+  await whileOpen();
+  await dialog.locator('button.jp-mod-accept').click();
+  await expect(
+    toast(
+      page,
+      'success',
+      `Installed ${name} (and 1 dependency: ${dependency}).`
+    )
+  ).toBeVisible({ timeout: 30000 });
+}
+
+/**
+ * Ask to remove `needed` from its row while `needs` needs it: from apk's dry run, the dialog
+ * says that nothing will be removed and why, and offers no removal; it is closed once
+ * `whileOpen` is done with it. Returns the row.
+ */
+export async function askToRemoveNeeded(
+  page: Page,
+  panel: Locator,
+  needed: string,
+  needs: string,
+  whileOpen: () => Promise<void> = async () => undefined
+): Promise<Locator> {
+  const row = await packageRow(panel, needed);
+  await row.locator('.jp-ApkPanel-remove').click();
+  const dialog = page.locator(DIALOG);
+  const message = dialog.getByRole('alert');
+  await expect(message).toBeVisible({ timeout: 30000 });
+  await expect(message).toHaveText(
+    new RegExp(`^Nothing will be removed: ${needed} is needed by ${needs}`)
+  );
+  await expect(dialog.locator('button.jp-mod-warn')).toHaveCount(0);
+  await whileOpen();
+  await dialog.locator('button.jp-mod-accept').click();
+  await expect(dialog).toHaveCount(0);
+  return row;
 }

@@ -4,8 +4,8 @@
  * honest results, notifications that act, keyboard and screen-reader use (axe-core), at 250 px
  * and wide, in the light and the dark theme.
  *
- * apk is demo/bin/apk-test-double unless $JUPYTERLAB_APK_UI_APK names a real apk binary (the
- * server configuration then runs that one).
+ * apk is demo/bin/apk-test-double; real-apk.spec.ts runs the removal a dependency keeps, and a
+ * removal that succeeds, against a real apk binary.
  *
  * The tests share the sandbox root: each starts and ends with py3-prettytable and py3-wcwidth
  * removed (through the REST API).
@@ -17,18 +17,21 @@ import type { APIRequestContext, Locator, Page } from '@playwright/test';
 
 import { api, removeInstalled, runJob } from './apk-api';
 import {
+  askToRemoveNeeded,
+  DIALOG,
   ENTRY,
+  installWithDependency,
+  JOB,
   openSidebar,
   PANEL,
   PANEL_ID,
   packageRow,
   SCREENSHOTS,
   shootSidebar,
-  TAB
+  TAB,
+  toast
 } from './sidebar-ui';
 
-const JOB = '.jp-ApkJobs-job';
-const DIALOG = '.jp-Dialog';
 const NEEDED = 'py3-wcwidth';
 const NEEDS = 'py3-prettytable';
 
@@ -44,14 +47,6 @@ async function openSidebarRead(page: Page): Promise<Locator> {
     panel.locator('.jp-ApkPanel-repository[data-status="error"]')
   ).toHaveCount(1, { timeout: 30000 });
   return panel;
-}
-
-function toast(
-  page: Page,
-  type: 'success' | 'warning' | 'error',
-  text: string | RegExp
-): Locator {
-  return page.locator(`.Toastify__toast--${type}`).filter({ hasText: text });
 }
 
 /**
@@ -229,31 +224,13 @@ test.describe.serial('The sidebar as a user meets it', () => {
   }) => {
     const panel = await openSidebarRead(page);
     await page.sidebar.setWidth(440);
-    const row = await packageRow(panel, NEEDS);
-    await row.locator('.jp-ApkPanel-install').click();
-    const dialog = page.locator(DIALOG);
-    await expect(dialog.locator('.jp-ApkPlan')).toBeVisible({ timeout: 30000 });
-    expect(await seriousViolations(page, DIALOG)).toEqual([]);
-    await dialog.locator('button.jp-mod-accept').click();
-    await expect(
-      toast(
-        page,
-        'success',
-        `Installed ${NEEDS} (and 1 dependency: ${NEEDED}).`
-      )
-    ).toBeVisible({ timeout: 30000 });
+    const axe = async () => {
+      expect(await seriousViolations(page, DIALOG)).toEqual([]);
+    };
+    await installWithDependency(page, panel, NEEDS, NEEDED, axe);
 
     // Removing the dependency: the dry run says nothing would be removed, and why.
-    const needed = await packageRow(panel, NEEDED);
-    await needed.locator('.jp-ApkPanel-remove').click();
-    const message = dialog.getByRole('alert');
-    await expect(message).toBeVisible({ timeout: 30000 });
-    await expect(message).toHaveText(
-      new RegExp(`^Nothing will be removed: ${NEEDED} is needed by ${NEEDS}`)
-    );
-    await expect(dialog.locator('button.jp-mod-warn')).toHaveCount(0);
-    expect(await seriousViolations(page, DIALOG)).toEqual([]);
-    await dialog.locator('button.jp-mod-accept').click();
+    await askToRemoveNeeded(page, panel, NEEDED, NEEDS, axe);
 
     // Run anyway, from elsewhere (the REST API): the job shows up without a refresh, and it
     // failed, saying why, never a green success.
