@@ -127,9 +127,12 @@ function rerunOf(page: Page, kind: Kind, cell: Locator): Locator {
   return kind === 'notebook' ? cell : page.locator(CONSOLE_CELLS).last();
 }
 
-/** The text of a cell's outputs. */
+/**
+ * All of a cell's outputs as one element: a run may show several (stdout and stderr apart),
+ * and an assertion on their text must not depend on how many.
+ */
 function outputs(cell: Locator): Locator {
-  return cell.locator('.jp-OutputArea-output');
+  return cell.locator('.jp-Cell-outputArea');
 }
 
 test.describe.serial('missing modules', () => {
