@@ -17,6 +17,7 @@ The reference loop (`sum(range(10**7))`, timed first and last) says how fast the
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import subprocess
@@ -68,6 +69,7 @@ def main() -> None:
         key = generate_key(base / "keys", base / "private", "bench")
         wheels = _download(args.requirements, target, base / "wheels")
 
+        runs = itertools.count()  # a fresh output directory for every run
         per_package = {}
         for path in wheels:
             wheel = read_wheel(path)
@@ -76,9 +78,9 @@ def main() -> None:
                 info, files = build_package(wheel, target, [])
                 build_apk(info, files, key, algorithm=SIGNATURE)
 
-            def command(wheel=wheel, counter=iter(range(10**6))) -> None:
+            def command(wheel=wheel) -> None:
                 build_repository(
-                    base / f"one-{wheel.project}-{next(counter)}", [wheel.project], key, target,
+                    base / f"one-{wheel.project}-{next(runs)}", [wheel.project], key, target,
                     find_links=[base / "wheels"], no_index=True, no_deps=True,
                 )  # fmt: skip
 
@@ -89,10 +91,8 @@ def main() -> None:
             }
             print(path.name, per_package[path.name], flush=True)
 
-        counter = iter(range(10**6))
-
         def closure(**options) -> None:
-            out = base / f"closure-{next(counter)}"
+            out = base / f"closure-{next(runs)}"
             built = build_repository(out, args.requirements, key, target, **options).built
             if len(built) != len(wheels):
                 raise RuntimeError(f"built {len(built)} packages, expected {len(wheels)}")

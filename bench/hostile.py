@@ -113,7 +113,8 @@ def measure(name: str, data: bytes, changes: dict, base: dict, repo: Path, runs:
                 "median_request_ms": round(statistics.median(latencies) * 1000, 1),
             })
     return {"index": name, "compressed_bytes": len(data), "status": state["status"],
-            "message": state["message"], "packages": state["packages"], "runs": samples}  # fmt: skip
+            "message": state["message"], "packages": state["packages"],
+            "runs": samples}  # fmt: skip
 
 
 def main() -> None:

@@ -10,9 +10,10 @@ transcripts in tests/data/transcripts/ show what each real version prints.
     python -m demo.apk_double [OPTIONS] APPLET [ARGS]      (or demo/bin/apk-test-double)
 
 Applets: `add NAME[=VER|>=VER|…]…`, `del NAME…`, `fix [NAME…]`, `info [-e NAME…]`,
-`list [-I|--installed] [-u|--upgradable] [PATTERN…]`, `policy NAME…`, `--version`. Options: `--root R` (`-p`),
-`--initdb`, `--no-cache`, `--allow-untrusted`, `--keys-dir D` (default R/etc/apk/keys),
-`-X`/`--repository REPO` (repeatable), `--repositories-file F` (default R/etc/apk/repositories),
+`list [-I|--installed] [-u|--upgradable] [PATTERN…]`, `policy NAME…`, `--version`.
+Options: `--root R` (`-p`), `--initdb`, `--no-cache`, `--allow-untrusted`,
+`--keys-dir D` (default R/etc/apk/keys), `-X`/`--repository REPO` (repeatable),
+`--repositories-file F` (default R/etc/apk/repositories),
 `--arch A` (default R/etc/apk/arch, else x86_64), `--wait S`, `--progress-fd N`,
 `-s`/`--simulate`, `--no-scripts`, `-u`/`--upgrade` (add: prefer the newest versions of the named
 packages), `-q`/`--quiet`; `--no-progress`, `--progress`, `-v`, `-U`, `--update-cache` and
@@ -62,8 +63,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jupyterlab_apk.apkwriter import read_apk
 from jupyterlab_apk.apkindex import IndexParseError, PackageRecord, parse_index, parse_installed
+from jupyterlab_apk.apkwriter import read_apk
 from jupyterlab_apk.signing import IndexFormatError, load_keys, open_index, split_gzip_members
 from jupyterlab_apk.versions import compare, satisfies
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / ".demo"
-SITE_PACKAGES = DEMO / "root" / f"usr/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
+PYTHON = f"python{sys.version_info.major}.{sys.version_info.minor}"
+SITE_PACKAGES = DEMO / "root" / "usr/lib" / PYTHON / "site-packages"
 
 c = get_config()  # noqa: F821 - provided by traitlets when the file is loaded
 c.ApkManager.repositories = [str(DEMO / "repo")]

@@ -32,6 +32,9 @@ export PATH=$ROOT/.venv/bin:$PATH
 
 log "installing JavaScript dependencies"
 jlpm install --immutable >/dev/null
+# The UI tests' own (Galata, Playwright; its browser is Debian's Chromium): `jlpm lint:types`
+# type-checks them too.
+(cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 jlpm install --immutable >/dev/null)
 
 # configurable-http-proxy, from npm, for the JupyterHub test (tests/test_jupyterhub.py).
 if [ ! -x .hub-proxy/node_modules/.bin/configurable-http-proxy ]; then

@@ -25,11 +25,11 @@ reports=$PWD/build/reports
 rm -rf "$reports" && mkdir -p "$reports"
 status=0
 
-echo; echo "== jlpm lint:check (stylelint, Prettier, ESLint)"
+echo; echo "== jlpm lint:check (stylelint, Prettier, ESLint, tsc on the tests)"
 jlpm lint:check || { echo "lint: jlpm lint:check found problems"; status=1; }
 
-echo; echo "== ruff and mypy (jupyterlab_apk)"
-ruff check jupyterlab_apk || { echo "lint: ruff found problems"; status=1; }
+echo; echo "== ruff (all the Python: pyproject.toml names the extensionless scripts) and mypy"
+ruff check . || { echo "lint: ruff found problems"; status=1; }
 mypy || { echo "lint: mypy found problems"; status=1; }
 
 echo; echo "== pytest"
@@ -41,7 +41,6 @@ jlpm jest --ci --json --outputFile="$reports/jest.json" || status=1
 echo; echo "== Galata (ui-tests)"
 (
   cd ui-tests &&
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 jlpm install --immutable >/dev/null &&
   PLAYWRIGHT_JSON_OUTPUT_NAME="$reports/galata.json" jlpm playwright test --reporter=list,json
 ) || status=1
 

@@ -92,7 +92,10 @@ describe('requestAPI', () => {
       ServerConnection.ResponseError
     );
     await expect(failure).rejects.toThrow('limit must be at most 500');
-    const error = await failure.catch(e => e);
+    const error = await failure.catch((e: unknown) => e);
+    if (!(error instanceof ServerConnection.ResponseError)) {
+      throw error;
+    }
     expect(error.response.status).toBe(400);
   });
 

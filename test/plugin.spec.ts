@@ -141,7 +141,7 @@ function activate(options: {
   const commands = new CommandRegistry();
   const added: Widget[] = [];
   const shell = {
-    add: jest.fn((widget: Widget) => added.push(widget)),
+    add: jest.fn((widget: Widget, area?: string) => added.push(widget)),
     activateById: jest.fn()
   };
   const app = {

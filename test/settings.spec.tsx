@@ -177,7 +177,7 @@ describe('schema/catalog.json repositories', () => {
 
   it('uses a URL pattern that agrees with the server rules', () => {
     const pattern = new RegExp(
-      SCHEMA.properties!.repositories.items.properties.url.pattern,
+      catalogSchema.properties.repositories.items.properties.url.pattern,
       'u'
     );
     const urls = [

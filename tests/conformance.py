@@ -19,13 +19,25 @@ import socket
 import subprocess
 import sys
 from collections.abc import Mapping
+from itertools import pairwise
 from pathlib import Path
 
-from jupyterlab_apk.apkwriter import PackageInfo, build_apk, build_index, index_record, write_repository
-from jupyterlab_apk.apkcli import ApkOptions, build_argv, explain, parse_plan, parse_progress
-from jupyterlab_apk.apkcli import parse_summary
+from jupyterlab_apk.apkcli import (
+    ApkOptions,
+    build_argv,
+    explain,
+    parse_plan,
+    parse_progress,
+    parse_summary,
+)
 from jupyterlab_apk.apkindex import parse_installed
-from jupyterlab_apk.signing import split_gzip_members
+from jupyterlab_apk.apkwriter import (
+    PackageInfo,
+    build_apk,
+    build_index,
+    index_record,
+    write_repository,
+)
 
 from .conftest import make_root
 
@@ -262,7 +274,7 @@ def reading(transcript: Transcript) -> dict:
     fractions = [f for f in map(parse_progress, transcript.progress.splitlines()) if f is not None]
     progress = None
     if fractions:
-        rising = all(a <= b for a, b in zip(fractions, fractions[1:]))
+        rising = all(a <= b for a, b in pairwise(fractions))
         progress = "complete" if rising and fractions[-1] == 1.0 else f"{fractions}"
     summary = parse_summary(transcript.stdout)
     problems = explain(transcript.stdout, transcript.stderr, transcript.returncode)

@@ -1,18 +1,25 @@
 """Shared test configuration."""
 
-from pathlib import Path
-
-pytest_plugins = ("pytest_jupyter.jupyter_server", "tests.real_apk")
-
-# Real Alpine data (unmodified copies; tests/data/alpine/README.md says what each file is).
-ALPINE_DATA = Path(__file__).resolve().parent / "data" / "alpine"
-
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 
 from jupyterlab_apk.apkwriter import SigningKey, build_index, generate_key
+
+# Fixtures that several test modules share live in these plugin modules: imported into a test
+# module instead, a fixture is a name that each test using it redefines as its argument.
+pytest_plugins = (
+    "pytest_jupyter.jupyter_server",
+    "tests.real_apk",
+    "tests.alpine_repos",
+    "tests.conformance_fixtures",
+    "tests.kernel_sandbox",
+)
+
+# Real Alpine data (unmodified copies; tests/data/alpine/README.md says what each file is).
+ALPINE_DATA = Path(__file__).resolve().parent / "data" / "alpine"
 
 _TRUSTED = object()
 
@@ -69,7 +76,9 @@ def make_root(path: Path, arch: str = "x86_64") -> Path:
     return path
 
 
-def server_config(tmp_path: Path, keys: Keys, repositories: list, root: Path, **apk_manager) -> dict:
+def server_config(
+    tmp_path: Path, keys: Keys, repositories: list, root: Path, **apk_manager
+) -> dict:
     """A `jp_server_config` with jupyterlab_apk enabled on *repositories* and *root*."""
     return {
         "ServerApp": {"jpserver_extensions": {"jupyterlab_apk": True}},
@@ -95,3 +104,16 @@ def rest_api(jp_fetch, answer=lambda response: response):
         return answer(response)
 
     return call
+
+
+@pytest.fixture
+def api(jp_fetch):
+    """The REST API answering `(status code, JSON body)`, as the jobs API tests read it."""
+    return rest_api(jp_fetch, lambda response: (response.code, json.loads(response.body)))
+
+
+async def wait_done(api, job):
+    """*job* (as the `api` fixture returns it) once it has finished, long-polling for it."""
+    while job["state"] in ("queued", "running"):
+        _, job = await api("jobs", job["id"], since=str(job["revision"]), wait="5")
+    return job

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ALPINE_DATA
-
 from jupyterlab_apk.apkwriter import SigningKey, generate_key
 
+from .conftest import ALPINE_DATA
 
 
 @pytest.fixture(scope="session")

@@ -60,7 +60,9 @@ def _binaries() -> list[Path]:
 
 
 def _version(path: Path) -> str:
-    out = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=10).stdout
+    out = subprocess.run(
+        [str(path), "--version"], capture_output=True, text=True, timeout=10
+    ).stdout
     match = re.search(r"apk-tools (\d+\.\d+\.\d+)", out)
     if not match:
         raise RuntimeError(f"{path} --version said {out!r}")

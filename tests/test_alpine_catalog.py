@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from .alpine_repos import ALPINE_KEYS, SIGNING_KEY, alpine_urls, index_record_count  # noqa: F401
+from .alpine_repos import ALPINE_KEYS, SIGNING_KEY, index_record_count
 from .conftest import make_root, server_config
 
 pytestmark = pytest.mark.usefixtures("jp_serverapp")

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 from jupyterlab_apk.apkcli import ApkOptions, build_argv, parse_progress
+from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 
-from .conftest import server_config
-from .test_jobs_api import api, wait_done  # noqa: F401 - the jobs API fixture, shared
+from .conftest import server_config, wait_done
 
 APK_CHROOT = Path(__file__).resolve().parents[1] / "privileged" / "apk-chroot"
 ARCH = "x86_64"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import socket
 import fcntl
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from jupyterlab_apk.apkwriter import PackageInfo, build_apk, read_apk, write_repository
 from jupyterlab_apk.apkindex import parse_index, parse_installed
+from jupyterlab_apk.apkwriter import PackageInfo, build_apk, read_apk, write_repository
 from jupyterlab_apk.signing import open_index, split_gzip_members
 
 from .conformance import NO_NAMESPACES, READ_ONLY_EXEC
@@ -465,7 +465,9 @@ def test_bad_local_apk_argument(apk, tmp_path, content, reason):
     if content is not None:
         local.write_bytes(content)
     result = apk("add", str(local))
-    assert (result.returncode, result.stdout, result.stderr) == (99, "", f"ERROR: {local}: {reason}\n")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        99, "", f"ERROR: {local}: {reason}\n"
+    )
 
 
 # ------------------------------------------------------------------ root and lock

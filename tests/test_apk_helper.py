@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 from jupyterlab_apk.apkcli import ApkOptions, build_argv
+from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 from jupyterlab_apk.policy import PACKAGE_NAME_RE, check_repository_url
 from jupyterlab_apk.versions import is_valid
 
@@ -641,7 +641,9 @@ def state_recorder(tmp_path):
     script.parent.mkdir()
     script.write_text(
         "#!/bin/sh\n"
-        f"for f in status limits; do while IFS= read -r l; do echo \"$l\"; done < /proc/$$/$f; done > {log}\n"
+        "for f in status limits; do\n"
+        f"  while IFS= read -r l; do echo \"$l\"; done < /proc/$$/$f\n"
+        f"done > {log}\n"
         f"nice19() {{ echo \"${{19}}\"; }}; read -r stat < /proc/$$/stat; nice19 $stat >> {log}\n"
         f"exec {APK_DOUBLE} \"$@\"\n"
     )  # fmt: skip

@@ -25,7 +25,10 @@ OPTIONS = ApkOptions(
 
 @pytest.mark.parametrize(
     "spec",
-    ["py3-numpy", "py3-numpy=2.2.4-r1", "7zip", "g++", "py3-ruamel.yaml", "a", "py3-a_b=1.0_rc1-r2"],
+    [
+        "py3-numpy", "py3-numpy=2.2.4-r1", "7zip", "g++", "py3-ruamel.yaml", "a",
+        "py3-a_b=1.0_rc1-r2",
+    ],  # fmt: skip
 )
 def test_valid_packages(spec):
     assert check_package(spec) == spec
@@ -135,8 +138,10 @@ def test_bad_requests(action, packages):
     ("line", "step"),
     [
         ("(1/2) Installing py3-demolib (2.0-r0)", Step("install", "py3-demolib", "2.0-r0")),
-        ("(1/1) Upgrading py3-demo (1.0-r0 -> 1.1-r0)", Step("upgrade", "py3-demo", "1.1-r0", "1.0-r0")),
-        ("(1/1) Downgrading py3-demo (1.1-r0 -> 1.0-r0)", Step("downgrade", "py3-demo", "1.0-r0", "1.1-r0")),
+        ("(1/1) Upgrading py3-demo (1.0-r0 -> 1.1-r0)",
+         Step("upgrade", "py3-demo", "1.1-r0", "1.0-r0")),
+        ("(1/1) Downgrading py3-demo (1.1-r0 -> 1.0-r0)",
+         Step("downgrade", "py3-demo", "1.0-r0", "1.1-r0")),
         ("(1/2) Purging py3-demo (1.0-r0)", Step("remove", "py3-demo", "1.0-r0")),
         ("OK: 0 MiB in 2 packages", None),
         ("fetch http://127.0.0.1:8000/x86_64/APKINDEX.tar.gz", None),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import pytest
 
@@ -58,7 +59,7 @@ def test_every_record_in_file_order(path, count) -> None:
     lines = text.splitlines()
     assert [(r.name, r.version) for r in records] == [
         (line[2:], following[2:])
-        for line, following in zip(lines, lines[1:])
+        for line, following in pairwise(lines)
         if line.startswith("P:")
     ]
 

@@ -13,51 +13,11 @@ import os
 
 import pytest
 
-from .conformance import (
-    DOUBLE,
-    NO_NAMESPACES,
-    SCENARIOS,
-    Outcome,
-    TRANSCRIPTS,
-    Sandbox,
-    Scenario,
-    build_repositories,
-    load_transcript,
-    reading,
-    transcript_path,
-)
+from .conformance import SCENARIOS, TRANSCRIPTS, load_transcript, reading, transcript_path
+from .conformance_fixtures import play
 
 RECORD = os.environ.get("JUPYTERLAB_APK_RECORD_TRANSCRIPTS") == "1"
 SERIES = ("2.12", "2.14", "3.0")
-
-
-@pytest.fixture(scope="module")
-def repositories(tmp_path_factory, keys, other_key) -> dict[str, str]:
-    impostor = dataclasses.replace(other_key, key_name=keys.key.key_name)
-    return build_repositories(tmp_path_factory.mktemp("conformance"), keys.key, impostor)
-
-
-def play(command, scenario: Scenario, tmp_path, repositories, keys):
-    sandbox = Sandbox(tuple(command), tmp_path, repositories, keys.dir)
-    transcript, result = sandbox.play(scenario)
-    if scenario.read_only and transcript.returncode == NO_NAMESPACES:
-        pytest.skip("no mount namespaces here: cannot make a read-only file system")
-    return transcript, result
-
-
-@pytest.fixture(scope="module")
-def double_outcomes(tmp_path_factory, repositories, keys):
-    """The double's outcome per scenario, played once for the module: the double is the slow
-    one (a Python start per run), and the three binaries compare with the same outcome."""
-    played: dict[str, Outcome] = {}
-
-    def get(scenario: Scenario) -> Outcome:
-        if scenario.name not in played:
-            base = tmp_path_factory.mktemp("double")
-            played[scenario.name] = play(DOUBLE, scenario, base, repositories, keys)[1]
-        return played[scenario.name]
-
-    return get
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
@@ -68,10 +28,10 @@ def test_the_double_gives_what_the_table_expects(scenario, double_outcomes):
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_real_apk_agrees_with_the_double(
-    real_apk, scenario, tmp_path, repositories, keys, double_outcomes
+    real_apk, scenario, tmp_path, table_repositories, keys, double_outcomes
 ):
     series = ".".join(map(str, real_apk.series))
-    transcript, real = play([real_apk.path], scenario, tmp_path, repositories, keys)
+    transcript, real = play([real_apk.path], scenario, tmp_path, table_repositories, keys)
     double = double_outcomes(scenario)
     if RECORD:
         path = transcript_path(series, scenario.name)

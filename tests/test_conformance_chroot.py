@@ -20,7 +20,7 @@ import pytest
 
 from .conformance import NO_NAMESPACES, SCENARIOS, Outcome, Sandbox, Scenario, Transcript, outcome
 from .test_apk_chroot import APK_CHROOT
-from .test_conformance import double_outcomes, repositories  # noqa: F401 - fixtures
+
 
 class ChrootSandbox(Sandbox):
     """A scenario's sandbox in a fresh Alpine root: its repositories copied inside, the test
@@ -55,9 +55,9 @@ def without_base(result: Outcome, base: Outcome) -> Outcome:
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_alpines_own_apk_in_its_root_agrees_with_the_double(
-    alpine_root, scenario: Scenario, repositories, keys, double_outcomes  # noqa: F811
+    alpine_root, scenario: Scenario, table_repositories, keys, double_outcomes
 ):
-    sandbox = ChrootSandbox(alpine_root, repositories, keys.key.public_pem_path)
+    sandbox = ChrootSandbox(alpine_root, table_repositories, keys.key.public_pem_path)
     base = outcome(Transcript((), "", "", 0), alpine_root)  # the root as unpacked
     transcript, real = sandbox.play(scenario)
     if scenario.read_only and transcript.returncode == NO_NAMESPACES:

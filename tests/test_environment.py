@@ -54,8 +54,14 @@ def test_read_world_takes_every_whitespace_separated_entry():
             Changes([{"name": "py3-yaml", "world": "py3-yaml", "version": "6.0.2-r0"}], [], [], []),
         ),
         (
-            Snapshot(("alpine-base", "python3~3.12"), {"alpine-base": "3.22-r0", "python3": "3.12.9-r0"}, BASE.pip),
-            Changes([], [{"name": "py3-numpy", "world": "py3-numpy", "version": "2.2.4-r1"}], [], []),
+            Snapshot(
+                ("alpine-base", "python3~3.12"),
+                {"alpine-base": "3.22-r0", "python3": "3.12.9-r0"},
+                BASE.pip,
+            ),
+            Changes(
+                [], [{"name": "py3-numpy", "world": "py3-numpy", "version": "2.2.4-r1"}], [], []
+            ),
         ),
         (
             Snapshot(
@@ -153,7 +159,11 @@ def _hadolint(text: str, tmp_path: Path) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("user", ["1000:100", None])
 def test_the_dockerfile_passes_hadolint_and_installs_the_changes(tmp_path, pin, user):
     text = environment.export_dockerfile(
-        CHANGE, image="ghcr.io/example/jupyterlab-apk:1.0", python="/opt/kernel/bin/python", user=user, pin=pin
+        CHANGE,
+        image="ghcr.io/example/jupyterlab-apk:1.0",
+        python="/opt/kernel/bin/python",
+        user=user,
+        pin=pin,
     )
     result = _hadolint(text, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -161,7 +171,8 @@ def test_the_dockerfile_passes_hadolint_and_installs_the_changes(tmp_path, pin, 
     assert "ARG BASE_IMAGE=ghcr.io/example/jupyterlab-apk:1.0" in lines
     apk = next(line for line in lines if "apk add" in line)
     specs = apk.split("apk add --no-cache ")[1].split()
-    assert specs == (["py3-tabulate=0.9.0-r0", "py3-yaml=6.0.2-r0"] if pin else ["py3-tabulate", "py3-yaml"])
+    pinned = ["py3-tabulate=0.9.0-r0", "py3-yaml=6.0.2-r0"]
+    assert specs == (pinned if pin else ["py3-tabulate", "py3-yaml"])
     assert "RUN apk del --no-cache py3-numpy \\" in lines
     assert lines[-1] == "RUN /opt/kernel/bin/python -m pip install --no-cache-dir termcolor==2.4.0"
     # apk as root, pip as the notebook user: the last USER is never root.
@@ -170,14 +181,17 @@ def test_the_dockerfile_passes_hadolint_and_installs_the_changes(tmp_path, pin, 
 
 
 def test_a_dockerfile_without_changes_is_only_the_image(tmp_path):
-    text = environment.export_dockerfile(Changes([], [], [], []), image="x", python=None, user="1:1")
+    nothing = Changes([], [], [], [])
+    text = environment.export_dockerfile(nothing, image="x", python=None, user="1:1")
     assert text.splitlines()[1:] == ["ARG BASE_IMAGE=x", "FROM ${BASE_IMAGE}"]
     assert _hadolint(text, tmp_path).returncode == 0
 
 
 def test_apko_lists_the_whole_world_with_its_sources():
     now = Snapshot(("alpine-base", "py3-yaml"), {}, {})
-    text = environment.export_apko(now, repositories=["https://r/main"], keys=["/k/a.rsa.pub"], arch="x86_64")
+    text = environment.export_apko(
+        now, repositories=["https://r/main"], keys=["/k/a.rsa.pub"], arch="x86_64"
+    )
     assert yaml.safe_load(text) == {
         "contents": {
             "repositories": ["https://r/main"],

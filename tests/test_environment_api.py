@@ -21,11 +21,14 @@ pytestmark = pytest.mark.usefixtures("jp_serverapp")
 @pytest.fixture
 def sandbox(tmp_path, keys):
     repo = tmp_path / "repo"
+    app = PackageInfo(
+        name="py3-app", version="1.0-r0", arch=ARCH, description="app", depends=["py3-old"]
+    )
     packages = [
-        (PackageInfo(name=name, version="1.0-r0", arch=ARCH, description=name), {f"{SITE}/{name[4:]}.py": b""})
+        (PackageInfo(name=name, version="1.0-r0", arch=ARCH, description=name),
+         {f"{SITE}/{name[4:]}.py": b""})
         for name in ("py3-hello", "py3-old")
-    ] + [(PackageInfo(name="py3-app", version="1.0-r0", arch=ARCH, description="app", depends=["py3-old"]),
-          {f"{SITE}/app.py": b""})]
+    ] + [(app, {f"{SITE}/app.py": b""})]  # fmt: skip
     write_repository(repo, ARCH, packages, keys.key)
     return repo, make_root(tmp_path / "root")
 
@@ -44,7 +47,9 @@ def pip_site(tmp_path, monkeypatch):
 def pip_install(site, name, version):
     dist_info = site / f"{name}-{version}.dist-info"
     dist_info.mkdir()
-    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (dist_info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    )
 
 
 @pytest.fixture
@@ -143,7 +148,9 @@ async def check_undo_restores_the_baseline(api, root, tmp_path):
     ]  # fmt: skip
     assert apk_state(root) != baseline
     job = await run_job(api, "undo")
-    assert (job["action"], job["packages"], job["progress"]) == ("undo", ["py3-hello", "py3-old"], 1.0)
+    assert (job["action"], job["packages"], job["progress"]) == (
+        "undo", ["py3-hello", "py3-old"], 1.0
+    )
     assert job["undo"] == {"remove": ["py3-hello"], "restore": ["py3-old"]}
     assert job["installed"] == ["py3-hello (removed)", "py3-old-1.0-r0"]
     assert apk_state(root) == baseline
@@ -221,7 +228,9 @@ async def check_an_undo_that_cannot_restore(api, root, tmp_path):
     assert apk_state(root)[0] == ("py3-hello",)  # the removal never ran
 
 
-async def test_an_undo_that_cannot_restore_fails_and_says_why_with_the_double(api, sandbox, tmp_path):
+async def test_an_undo_that_cannot_restore_fails_and_says_why_with_the_double(
+    api, sandbox, tmp_path
+):
     await check_an_undo_that_cannot_restore(api, sandbox[1], tmp_path)
 
 

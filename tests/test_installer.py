@@ -6,16 +6,17 @@ import fcntl
 import json
 import os
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
-from jupyterlab_apk.apkwriter import PackageInfo, write_repository
+from jupyterlab_apk import installer as installer_module
 from jupyterlab_apk.apkcli import ApkOptions, RequestError
 from jupyterlab_apk.apkindex import parse_installed
-from jupyterlab_apk import installer as installer_module
-from jupyterlab_apk.policy import PolicyError
+from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 from jupyterlab_apk.installer import Installer, QueueFull
+from jupyterlab_apk.policy import PolicyError
 
 from .conformance import transcript_path
 from .conftest import make_root
@@ -155,7 +156,9 @@ async def test_explanation_does_not_depend_on_which_pipe_is_read_first(make_inst
 
 async def test_preview_changes_nothing(make_installer, root):
     installer = make_installer()
-    job = await finished(installer, installer.submit("install", ["py3-demo"], preview=True, user="a"))
+    job = await finished(
+        installer, installer.submit("install", ["py3-demo"], preview=True, user="a")
+    )
     assert job.state == "done"
     assert len(job.plan["steps"]) == 2
     assert installed_versions(root) == {}
@@ -165,7 +168,9 @@ async def test_preview_changes_nothing(make_installer, root):
 async def test_remove(make_installer, root):
     installer = make_installer()
     await finished(installer, installer.submit("install", ["py3-other"], preview=False, user="a"))
-    job = await finished(installer, installer.submit("remove", ["py3-other"], preview=False, user="a"))
+    job = await finished(
+        installer, installer.submit("remove", ["py3-other"], preview=False, user="a")
+    )
     assert job.state == "done", job.log
     assert job.installed == ["py3-other (removed)"]
     assert installed_versions(root) == {}
@@ -205,7 +210,9 @@ async def test_partial_install_says_what_was_installed(tmp_path, keys, root, mak
     data[-40:-20] = bytes(20)
     apk.write_bytes(bytes(data))
     installer = make_installer(repositories=[str(broken_repo)])
-    job = await finished(installer, installer.submit("install", ["py3-demo"], preview=False, user="a"))
+    job = await finished(
+        installer, installer.submit("install", ["py3-demo"], preview=False, user="a")
+    )
     assert job.state == "failed", job.log
     assert job.installed == ["py3-demolib-2.0-r0"], job.log
     assert job.error.startswith("Partly done: py3-demolib-2.0-r0 changed.")
@@ -216,7 +223,9 @@ async def test_untrusted_repository_is_explained(tmp_path, make_installer, root)
     unsigned = tmp_path / "unsigned"
     write_repository(unsigned, ARCH, [package("py3-other", "1.0-r0")], None)
     installer = make_installer(repositories=[str(unsigned)])
-    job = await finished(installer, installer.submit("install", ["py3-other"], preview=False, user="a"))
+    job = await finished(
+        installer, installer.submit("install", ["py3-other"], preview=False, user="a")
+    )
     assert job.state == "failed"
     assert [p["kind"] for p in job.problems] == ["untrusted", "no-such-package"]
 
@@ -235,7 +244,9 @@ async def test_lock_released_during_the_wait(make_installer, root):
 async def test_lock_never_released_is_reported(make_installer, root):
     installer = make_installer(wait=1)
     with apk_lock(root):
-        job = await finished(installer, installer.submit("install", ["py3-other"], preview=False, user="a"))
+        job = await finished(
+            installer, installer.submit("install", ["py3-other"], preview=False, user="a")
+        )
     assert job.state == "failed"
     assert job.exit_code == 99
     assert job.problems[0]["kind"] == "locked"
@@ -244,7 +255,9 @@ async def test_lock_never_released_is_reported(make_installer, root):
 async def test_timeout_stops_a_hung_apk(make_installer, root):
     installer = make_installer(timeout=1, wait=30)
     with apk_lock(root):
-        job = await finished(installer, installer.submit("install", ["py3-other"], preview=False, user="a"))
+        job = await finished(
+            installer, installer.submit("install", ["py3-other"], preview=False, user="a")
+        )
     assert job.state == "timed-out"
     assert "stopped after 1 s" in job.error
     assert installed_versions(root) == {}
@@ -265,7 +278,9 @@ async def test_cancel_running_and_queued_jobs(make_installer, root):
     assert running.state == "cancelled"
     assert installed_versions(root) == {}
     # The queue goes on after a cancellation.
-    after = await finished(installer, installer.submit("install", ["py3-other"], preview=False, user="a"))
+    after = await finished(
+        installer, installer.submit("install", ["py3-other"], preview=False, user="a")
+    )
     assert after.state == "done"
 
 
@@ -277,7 +292,7 @@ async def test_twenty_concurrent_installs_run_one_at_a_time(make_installer, root
     await asyncio.gather(*(finished(installer, job, timeout=120) for job in jobs))
     assert [job.state for job in jobs] == ["done"] * 20
     spans = sorted((job.started, job.finished) for job in jobs)
-    assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:]))
+    assert all(end <= next_start for (_, end), (next_start, _) in pairwise(spans))
     assert installed_versions(root) == {"py3-demo": "1.0-r0", "py3-demolib": "2.0-r0",
                                         "py3-other": "1.0-r0"}  # fmt: skip
     world = (root / "etc/apk/world").read_text().split()
@@ -329,7 +344,9 @@ async def test_queue_bound(make_installer, root):
 
 async def test_history_survives_a_restart_and_interrupted_jobs_end(make_installer, tmp_path):
     installer = make_installer()
-    done = await finished(installer, installer.submit("install", ["py3-other"], preview=False, user="a"))
+    done = await finished(
+        installer, installer.submit("install", ["py3-other"], preview=False, user="a")
+    )
     history = tmp_path / "jobs.jsonl"
     # A server that died mid-run left a "running" and a "queued" line behind.
     for state, job_id in (("running", "a" * 16), ("queued", "b" * 16)):
@@ -360,7 +377,9 @@ async def test_history_is_bounded(make_installer, tmp_path, monkeypatch):
 
 async def test_previews_stay_out_of_the_history(make_installer):
     installer = make_installer()
-    preview = await finished(installer, installer.submit("install", ["py3-other"], preview=True, user="a"))
+    preview = await finished(
+        installer, installer.submit("install", ["py3-other"], preview=True, user="a")
+    )
     assert installer.get(preview.id) is preview
     assert make_installer().jobs() == []
 
@@ -385,7 +404,9 @@ async def test_progress_pipe_ends_are_closed_exactly_once(make_installer, monkey
     monkeypatch.setattr(installer_module, "os", TrackingOs())
     installer = make_installer()
     for action in ("install", "remove"):
-        job = await finished(installer, installer.submit(action, ["py3-other"], preview=False, user="a"))
+        job = await finished(
+            installer, installer.submit(action, ["py3-other"], preview=False, user="a")
+        )
         assert job.state == "done", job.log
     assert len(pipe_fds) == 4
     assert sorted(closes) == sorted(pipe_fds)  # numbers are reused: compare as multisets
@@ -394,7 +415,9 @@ async def test_progress_pipe_ends_are_closed_exactly_once(make_installer, monkey
 async def test_remove_preview_changes_nothing(make_installer, root):
     installer = make_installer()
     await finished(installer, installer.submit("install", ["py3-demo"], preview=False, user="a"))
-    job = await finished(installer, installer.submit("remove", ["py3-demo"], preview=True, user="a"))
+    job = await finished(
+        installer, installer.submit("remove", ["py3-demo"], preview=True, user="a")
+    )
     assert job.state == "done", job.log
     # apk del also purges the dependency nothing else needs.
     assert sorted((s["action"], s["name"]) for s in job.plan["steps"]) == [

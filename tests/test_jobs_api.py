@@ -7,7 +7,7 @@ from tornado.httpclient import HTTPClientError
 
 from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 
-from .conftest import make_root, rest_api, server_config
+from .conftest import make_root, server_config, wait_done
 from .test_installer import APK_DOUBLE, ARCH, SITE, apk_lock
 
 pytestmark = pytest.mark.usefixtures("jp_serverapp")
@@ -38,19 +38,10 @@ def jp_server_config(sandbox, keys, tmp_path, allow_remove):
     )
 
 
-@pytest.fixture
-def api(jp_fetch):
-    return rest_api(jp_fetch, lambda response: (response.code, json.loads(response.body)))
-
-
-async def wait_done(api, job):
-    while job["state"] in ("queued", "running"):
-        _, job = await api("jobs", job["id"], since=str(job["revision"]), wait="5")
-    return job
-
-
 async def test_install_through_the_api_then_the_catalog_shows_it(api, sandbox):
-    code, job = await api("jobs", method="POST", body={"action": "install", "packages": ["py3-hello"]})
+    code, job = await api(
+        "jobs", method="POST", body={"action": "install", "packages": ["py3-hello"]}
+    )
     assert code == 202
     assert job["state"] == "queued" and job["user"]
     job = await wait_done(api, job)
@@ -71,7 +62,11 @@ async def test_install_through_the_api_then_the_catalog_shows_it(api, sandbox):
 
 
 async def test_long_poll_returns_at_once_for_a_finished_job(api):
-    _, job = await api("jobs", method="POST", body={"action": "install", "packages": ["py3-hello"], "preview": True})
+    _, job = await api(
+        "jobs",
+        method="POST",
+        body={"action": "install", "packages": ["py3-hello"], "preview": True},
+    )
     job = await wait_done(api, job)
     _, again = await api("jobs", job["id"], since=str(job["revision"]), wait="30")
     assert again["revision"] == job["revision"]
@@ -79,7 +74,9 @@ async def test_long_poll_returns_at_once_for_a_finished_job(api):
 
 async def test_cancel_through_the_api(api, sandbox):
     with apk_lock(sandbox[1]):  # apk waits for the lock: the job stays running
-        _, job = await api("jobs", method="POST", body={"action": "install", "packages": ["py3-hello"]})
+        _, job = await api(
+            "jobs", method="POST", body={"action": "install", "packages": ["py3-hello"]}
+        )
         while "Waiting for repository lock" not in job["log"]:
             _, job = await api("jobs", job["id"], since=str(job["revision"]), wait="5")
         code, cancelled = await api("jobs", job["id"], method="DELETE")
@@ -92,8 +89,10 @@ async def test_cancel_through_the_api(api, sandbox):
 @pytest.mark.parametrize(
     ("body", "code", "message"),
     [
-        ({"action": "install", "packages": ["--allow-untrusted"]}, 400, "not a valid apk package name"),
-        ({"action": "install", "packages": ["-X", "http://evil"]}, 400, "not a valid apk package name"),
+        ({"action": "install", "packages": ["--allow-untrusted"]}, 400,
+         "not a valid apk package name"),
+        ({"action": "install", "packages": ["-X", "http://evil"]}, 400,
+         "not a valid apk package name"),
         ({"action": "install", "packages": ["a;b"]}, 400, "not a valid apk package name"),
         ({"action": "install", "packages": ["../x"]}, 400, "not a valid apk package name"),
         ({"action": "install", "packages": ["x\u0000"]}, 400, "not a valid apk package name"),
@@ -159,7 +158,11 @@ async def test_jobs_endpoints_require_authentication(jp_fetch, method, path):
      ({"log_offset": "-1"}, "log_offset must be between")],
 )  # fmt: skip
 async def test_bad_job_query_parameters(api, jp_fetch, params, message):
-    _, job = await api("jobs", method="POST", body={"action": "install", "packages": ["py3-hello"], "preview": True})
+    _, job = await api(
+        "jobs",
+        method="POST",
+        body={"action": "install", "packages": ["py3-hello"], "preview": True},
+    )
     await wait_done(api, job)
     with pytest.raises(HTTPClientError) as e:
         await jp_fetch("jupyterlab-apk", "jobs", job["id"], params=params)
@@ -168,7 +171,9 @@ async def test_bad_job_query_parameters(api, jp_fetch, params, message):
 
 
 async def test_a_package_in_error_is_shown_and_repaired(api):
-    _, job = await api("jobs", method="POST", body={"action": "install", "packages": ["py3-script"]})
+    _, job = await api(
+        "jobs", method="POST", body={"action": "install", "packages": ["py3-script"]}
+    )
     assert (await wait_done(api, job))["state"] == "failed"
     _, details = await api("packages", "py3-script")
     assert details["broken"] == (

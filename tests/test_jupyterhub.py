@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 import yaml
 from traitlets.config.loader import PyFileConfigLoader
 

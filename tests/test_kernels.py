@@ -13,7 +13,7 @@ from packaging.markers import default_environment
 
 from jupyterlab_apk.kernels import KernelProbeCache, apk_site_packages, probe_kernel
 
-SERIES = "%d.%d" % sys.version_info[:2]
+SERIES = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +157,9 @@ async def test_missing_interpreter(apk_root, tmp_path):
     missing = str(tmp_path / "no-such-python")
     info = await probe_kernel([missing, "-m", "ipykernel_launcher"], {}, str(apk_root))
     assert (info.python, info.site_packages_visible) == ("", False)
-    assert info.reason == f"cannot run the kernel's interpreter {missing}: No such file or directory"
+    assert info.reason == (
+        f"cannot run the kernel's interpreter {missing}: No such file or directory"
+    )
     assert (await probe_kernel([], {}, str(apk_root))).reason == "the kernelspec has no command"
 
 

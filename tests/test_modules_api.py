@@ -7,8 +7,8 @@ from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
 from .conftest import server_config
+from .kernel_sandbox import SITE
 from .test_installer import APK_DOUBLE
-from .test_resolve_api import SITE, kernel_sees_root, sandbox  # noqa: F401 (fixtures)
 
 
 class DenyWrite(Authorizer):
@@ -22,8 +22,8 @@ def authorizer_class():
 
 
 @pytest.fixture
-def jp_server_config(sandbox, keys, tmp_path, authorizer_class):  # noqa: F811
-    repo, root = sandbox
+def jp_server_config(kernel_sandbox, keys, tmp_path, authorizer_class):
+    repo, root = kernel_sandbox
     config = server_config(tmp_path, keys, [repo], root, apk_command=[APK_DOUBLE])
     if authorizer_class is not None:
         config["ServerApp"]["authorizer_class"] = authorizer_class
@@ -53,7 +53,9 @@ async def install(jp_fetch, packages):
     assert job["state"] == "done", job["log"]
 
 
-async def test_offer_then_restart_after_the_install(module, jp_fetch, kernel_sees_root, sandbox):
+async def test_offer_then_restart_after_the_install(
+    module, jp_fetch, kernel_sees_root, kernel_sandbox
+):
     answer = await module("hello.sub")
     assert answer == {
         "module": "hello",
@@ -68,7 +70,7 @@ async def test_offer_then_restart_after_the_install(module, jp_fetch, kernel_see
     }
     assert answer["size"] > 0
     await install(jp_fetch, ["py3-hello"])
-    assert (sandbox[1] / SITE / "hello.py").exists()
+    assert (kernel_sandbox[1] / SITE / "hello.py").exists()
     after = await module("hello")
     assert (after["route"], after["installed"], after["action"]) == ("apk", True, "restart")
 

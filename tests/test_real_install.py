@@ -13,10 +13,9 @@ from jupyter_client.manager import start_new_async_kernel
 from demo.python_stand_in import init_root, python_stand_ins
 from jupyterlab_apk.apkwriter import write_repository
 
-from .alpine_repos import ARCH, alpine_urls, keys_dir_with  # noqa: F401 - a fixture
-from .conftest import server_config
+from .alpine_repos import ARCH, keys_dir_with
+from .conftest import server_config, wait_done
 from .http_repo import RepoServer
-from .test_jobs_api import api, wait_done  # noqa: F401 - the jobs API fixture, shared
 
 pytestmark = pytest.mark.usefixtures("jp_serverapp")
 
@@ -118,7 +117,9 @@ async def test_real_packages_install_and_import_in_a_kernel(
     ]
 
     # Removal takes the -pyc companion along (its install_if no longer holds).
-    _, job = await api("jobs", method="POST", body={"action": "remove", "packages": ["py3-pyserial"]})
+    _, job = await api(
+        "jobs", method="POST", body={"action": "remove", "packages": ["py3-pyserial"]}
+    )
     job = await wait_done(api, job)
     assert job["state"] == "done", job["log"]
     _, page = await api("packages", installed="true", limit="50")

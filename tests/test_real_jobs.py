@@ -3,32 +3,24 @@ the error state it leaves, a removal that removes nothing, and the repair."""
 
 from __future__ import annotations
 
-import dataclasses
-
-import pytest
-
 from jupyterlab_apk.apkcli import ApkOptions
 from jupyterlab_apk.installer import Installer
 
-from .conformance import ARCH, DOUBLE, build_repositories
+from .conformance import ARCH, DOUBLE
 from .conftest import make_root
 from .test_installer import finished, installed_versions, packages_in_error
 
 
-@pytest.fixture(scope="module")
-def repositories(tmp_path_factory, keys, other_key) -> dict[str, str]:
-    impostor = dataclasses.replace(other_key, key_name=keys.key.key_name)
-    return build_repositories(tmp_path_factory.mktemp("real-jobs"), keys.key, impostor)
-
-
-async def test_error_state_warning_kept_removal_and_repair(real_apk, tmp_path, repositories, keys):
+async def test_error_state_warning_kept_removal_and_repair(
+    real_apk, tmp_path, table_repositories, keys
+):
     await error_state_warning_kept_removal_and_repair(
-        (str(real_apk.path),), tmp_path, repositories, keys
+        (str(real_apk.path),), tmp_path, table_repositories, keys
     )
 
 
-async def test_the_double_goes_the_same_way(tmp_path, repositories, keys):
-    await error_state_warning_kept_removal_and_repair(DOUBLE, tmp_path, repositories, keys)
+async def test_the_double_goes_the_same_way(tmp_path, table_repositories, keys):
+    await error_state_warning_kept_removal_and_repair(DOUBLE, tmp_path, table_repositories, keys)
 
 
 async def error_state_warning_kept_removal_and_repair(command, tmp_path, repositories, keys):

@@ -7,8 +7,8 @@ import tracemalloc
 
 import pytest
 
-from jupyterlab_apk.apkwriter import build_index
 from jupyterlab_apk import repositories
+from jupyterlab_apk.apkwriter import build_index
 from jupyterlab_apk.repositories import RepositoryReader, index_url
 
 from .conftest import ALPINE_DATA
@@ -52,7 +52,9 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}/alpine"
 
 
-async def test_http_repository_is_read_and_revalidated_with_etag(server, reader_factory, community_index):
+async def test_http_repository_is_read_and_revalidated_with_etag(
+    server, reader_factory, community_index
+):
     server.files[INDEX_PATH] = community_index
     reader = reader_factory()
     url = f"{server.url}/alpine"
@@ -81,7 +83,9 @@ async def test_last_modified_is_used_without_etag(server, reader_factory, commun
     assert server.statuses() == [200, 304]
 
 
-async def test_changed_index_is_downloaded_again(server, reader_factory, community_index, signed_index):
+async def test_changed_index_is_downloaded_again(
+    server, reader_factory, community_index, signed_index
+):
     server.files[INDEX_PATH] = community_index
     reader = reader_factory()
     first = await reader.read(f"{server.url}/alpine")

@@ -1,46 +1,18 @@
 """POST resolve on a real Jupyter server, with the real python3 kernelspec probed."""
 
 import json
-import sys
 
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyterlab_apk.apkwriter import PackageInfo, write_repository
-
-from .conftest import make_root, server_config
-from .test_installer import APK_DOUBLE, ARCH
-
-PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
-SITE = f"usr/lib/python{PYTHON}/site-packages"
+from .conftest import server_config
+from .kernel_sandbox import SITE
+from .test_installer import APK_DOUBLE
 
 
 @pytest.fixture
-def sandbox(tmp_path, keys):
-    info = PackageInfo(
-        name="py3-hello",
-        version="1.5-r0",
-        arch=ARCH,
-        description="hello",
-        depends=[f"python3~{PYTHON}"],
-        provides=[f"py{PYTHON}:hello=1.5-r0"],
-    )
-    repo = tmp_path / "repo"
-    write_repository(repo, ARCH, [(info, {f"{SITE}/hello.py": b"WORLD = 1\n"})], keys.key)
-    root = make_root(tmp_path / "root")
-    (root / SITE).mkdir(parents=True)
-    return repo, root
-
-
-@pytest.fixture
-def kernel_sees_root(sandbox, monkeypatch):
-    """The kernel inherits the server's environment: put the sandbox on its path."""
-    monkeypatch.setenv("PYTHONPATH", str(sandbox[1] / SITE))
-
-
-@pytest.fixture
-def jp_server_config(sandbox, keys, tmp_path):
-    repo, root = sandbox
+def jp_server_config(kernel_sandbox, keys, tmp_path):
+    repo, root = kernel_sandbox
     return server_config(
         tmp_path, keys, [repo], root,
         apk_command=[APK_DOUBLE], pip_overrides={"greeting": "py3-hello"},
@@ -84,8 +56,10 @@ async def test_a_kernel_that_cannot_import_from_the_root_keeps_pip(resolve, monk
     assert "site-packages" in decision["reason"] or "sys.path" in decision["reason"]
 
 
-async def test_resolve_and_install(resolve, jp_fetch, kernel_sees_root, sandbox):
-    result = await resolve({"requirements": ["hello", "torch"], "kernel": "python3", "install": True})
+async def test_resolve_and_install(resolve, jp_fetch, kernel_sees_root, kernel_sandbox):
+    result = await resolve(
+        {"requirements": ["hello", "torch"], "kernel": "python3", "install": True}
+    )
     job = result["job"]
     assert job["packages"] == ["py3-hello"]
     while job["state"] in ("queued", "running"):
@@ -94,7 +68,7 @@ async def test_resolve_and_install(resolve, jp_fetch, kernel_sees_root, sandbox)
         )
         job = json.loads(response.body)
     assert job["state"] == "done", job["log"]
-    assert (sandbox[1] / SITE / "hello.py").exists()
+    assert (kernel_sandbox[1] / SITE / "hello.py").exists()
     again = await resolve({"requirements": ["torch"], "kernel": "python3", "install": True})
     assert again["job"] is None  # nothing for apk: no job
 

@@ -234,11 +234,13 @@ APK_CASES = [
     ("  numpy >= 2.0 , < 3 ", "py3-numpy", "2.2.4-r1", "numpy >= 2.0 , < 3 → py3-numpy 2.2.4-r1"),
     ("pandas<3", "py3-pandas", "2.2.3-r0", "pandas<3 → py3-pandas 2.2.3-r0"),
     ("Pillow", "py3-pillow", "11.2.1-r0", "Pillow → py3-pillow 11.2.1-r0"),
-    ("scikit-learn>=1.5", "py3-scikit-learn", "1.5.2-r0", "scikit-learn>=1.5 → py3-scikit-learn 1.5.2-r0"),
+    ("scikit-learn>=1.5", "py3-scikit-learn", "1.5.2-r0",
+     "scikit-learn>=1.5 → py3-scikit-learn 1.5.2-r0"),
     ("scikit_learn", "py3-scikit-learn", "1.5.2-r0", "scikit_learn → py3-scikit-learn 1.5.2-r0"),
     ("requests", "py3-requests", "2.32.4-r0", "requests → py3-requests 2.32.4-r0"),
     ("lxml>=5", "py3-lxml", "5.4.0-r0", "lxml>=5 → py3-lxml 5.4.0-r0"),
-    ("markdown-it-py", "py3-markdown-it-py", "3.0.0-r1", "markdown-it-py → py3-markdown-it-py 3.0.0-r1"),
+    ("markdown-it-py", "py3-markdown-it-py", "3.0.0-r1",
+     "markdown-it-py → py3-markdown-it-py 3.0.0-r1"),
     # `.` spelling of the apk name.
     ("Mastodon.py", "py3-mastodon.py", "2.0.1-r0", "Mastodon.py → py3-mastodon.py 2.0.1-r0"),
     # The rename table.
@@ -246,19 +248,23 @@ APK_CASES = [
     ("pyyaml>=6", "py3-yaml", "6.0.2-r1", "pyyaml>=6 → py3-yaml 6.0.2-r1"),
     ("pytz", "py3-tz", "2025.2-r0", "pytz → py3-tz 2025.2-r0"),
     ("python-dateutil", "py3-dateutil", "2.9.0-r1", "python-dateutil → py3-dateutil 2.9.0-r1"),
-    ("python_dateutil>=2.8", "py3-dateutil", "2.9.0-r1", "python_dateutil>=2.8 → py3-dateutil 2.9.0-r1"),
+    ("python_dateutil>=2.8", "py3-dateutil", "2.9.0-r1",
+     "python_dateutil>=2.8 → py3-dateutil 2.9.0-r1"),
     ("PyJWT", "py3-jwt", "2.10.1-r0", "PyJWT → py3-jwt 2.10.1-r0"),
     ("docker", "py3-docker-py", "7.1.0-r1", "docker → py3-docker-py 7.1.0-r1"),
     ("opencv-python>=4.8", "py3-opencv", "4.11.0-r3", "opencv-python>=4.8 → py3-opencv 4.11.0-r3"),
     # py3-<name without its py prefix> that provides the module <name>.
     ("pyotp", "py3-otp", "2.9.0-r2", "pyotp → py3-otp 2.9.0-r2"),
     # A _git snapshot is a post-release: 1.19.0.post20240211.
-    ("pynmea2>=1.19", "py3-nmea2", "1.19.0_git20240211-r1", "pynmea2>=1.19 → py3-nmea2 1.19.0_git20240211-r1"),
+    ("pynmea2>=1.19", "py3-nmea2", "1.19.0_git20240211-r1",
+     "pynmea2>=1.19 → py3-nmea2 1.19.0_git20240211-r1"),
     # Markers are evaluated for the kernel's Python (3.12), not the server's.
-    ('numpy; python_version >= "3.12"', "py3-numpy", "2.2.4-r1", 'numpy; python_version >= "3.12" → py3-numpy 2.2.4-r1'),
+    ('numpy; python_version >= "3.12"', "py3-numpy", "2.2.4-r1",
+     'numpy; python_version >= "3.12" → py3-numpy 2.2.4-r1'),
     # Installed at a satisfying version: apk add is a no-op.
     ("scipy", "py3-scipy", "1.13.1-r1", "scipy → py3-scipy 1.13.1-r1 (already installed)"),
-    ("seaborn<0.13", "py3-seaborn", "0.12.2-r0", "seaborn<0.13 → py3-seaborn 0.12.2-r0 (already installed)"),
+    ("seaborn<0.13", "py3-seaborn", "0.12.2-r0",
+     "seaborn<0.13 → py3-seaborn 0.12.2-r0 (already installed)"),
     # No specifier, so a version PEP 440 cannot read is fine; a pre-release is fine if asked for.
     ("oldcalc", "py3-oldcalc", "1.1.1w-r0", "oldcalc → py3-oldcalc 1.1.1w-r0"),
     ("nightly>=2.0rc1", "py3-nightly", "2.0_rc1-r0", "nightly>=2.0rc1 → py3-nightly 2.0_rc1-r0"),
@@ -299,18 +305,28 @@ PIP_CASES = [
     ("numpy-f2py", "numpy-f2py → pip: no prebuilt package"),
     ("abseil-cpp", "abseil-cpp → pip: no prebuilt package"),
     ("py3-numpy", "py3-numpy → pip: no prebuilt package"),
-    ("requests[socks]", "requests[socks] → pip: extras [socks] need pip: apk packages carry no extras metadata"),
-    ("numpy[dev,test]>=2", "numpy[dev,test]>=2 → pip: extras [dev,test] need pip: apk packages carry no extras metadata"),
-    ('numpy; python_version < "3"', 'numpy; python_version < "3" → pip: its marker does not apply to this kernel (pip skips it too)'),
-    ('numpy; sys_platform == "win32"', 'numpy; sys_platform == "win32" → pip: its marker does not apply to this kernel (pip skips it too)'),
-    ('numpy; platform_release ~= "6"', 'numpy; platform_release ~= "6" → pip: its marker cannot be evaluated for this kernel'),
-    ("numpy @ https://example.org/numpy-2.2.4.whl", "numpy @ https://example.org/numpy-2.2.4.whl → pip: a direct URL reference"),
+    ("requests[socks]",
+     "requests[socks] → pip: extras [socks] need pip: apk packages carry no extras metadata"),
+    ("numpy[dev,test]>=2",
+     "numpy[dev,test]>=2 → pip: extras [dev,test] need pip: apk packages carry no extras metadata"),
+    ('numpy; python_version < "3"',
+     'numpy; python_version < "3" → pip: '
+     "its marker does not apply to this kernel (pip skips it too)"),
+    ('numpy; sys_platform == "win32"',
+     'numpy; sys_platform == "win32" → pip: '
+     "its marker does not apply to this kernel (pip skips it too)"),
+    ('numpy; platform_release ~= "6"',
+     'numpy; platform_release ~= "6" → pip: its marker cannot be evaluated for this kernel'),
+    ("numpy @ https://example.org/numpy-2.2.4.whl",
+     "numpy @ https://example.org/numpy-2.2.4.whl → pip: a direct URL reference"),
     ("legacy", "legacy → pip: py3-legacy is built for Python 3.11, the kernel runs 3.12"),
-    ("oldcalc>=1", "oldcalc>=1 → pip: py3-oldcalc 1.1.1w-r0 has no PEP 440 equivalent to check >=1"),
+    ("oldcalc>=1",
+     "oldcalc>=1 → pip: py3-oldcalc 1.1.1w-r0 has no PEP 440 equivalent to check >=1"),
     ("nightly", "nightly → pip: apk has py3-nightly 2.0_rc1-r0, a pre-release"),
     ("nightly>=1", "nightly>=1 → pip: apk has py3-nightly 2.0_rc1-r0, a pre-release"),
     # Installed below the specifier: apk add would keep it, so pip it is.
-    ("seaborn>=0.13", "seaborn>=0.13 → pip: py3-seaborn 0.12.2-r0 is installed, and apk add keeps it"),
+    ("seaborn>=0.13",
+     "seaborn>=0.13 → pip: py3-seaborn 0.12.2-r0 is installed, and apk add keeps it"),
 ]  # fmt: skip
 
 

@@ -222,7 +222,9 @@ async def test_user_repositories_within_the_policy(jp_fetch, get, repos):
         ("https://mirror", 400, "must be a list"),
     ],
 )
-async def test_user_repositories_outside_the_policy(jp_fetch, get, repos, repositories, code, message):
+async def test_user_repositories_outside_the_policy(
+    jp_fetch, get, repos, repositories, code, message
+):
     with pytest.raises(HTTPClientError) as e:
         body = json.dumps({"repositories": repositories})
         await jp_fetch("jupyterlab-apk", "repositories", method="PUT", body=body)

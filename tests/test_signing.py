@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 
-from jupyterlab_apk.apkwriter import PackageInfo, SigningKey, build_apk, build_index
 from jupyterlab_apk import signing
+from jupyterlab_apk.apkwriter import PackageInfo, SigningKey, build_apk, build_index
 from jupyterlab_apk.signing import IndexFormatError, load_keys, open_index, split_gzip_members
 
 pytest_plugins = ["tests.fixtures_repo"]  # signing_key, impostor_keys_dir, alpine_records
@@ -32,7 +32,8 @@ def _signed(key: SigningKey, records: list[str], algorithm: str = "RSA256") -> b
 
 
 def _gzip_tar(files: dict[str, bytes]) -> bytes:
-    """A gzip member holding a plain tar of *files*, for archives jupyterlab_apk.apkwriter won't write."""
+    """A gzip member holding a plain tar of *files*, for archives that
+    jupyterlab_apk.apkwriter won't write."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name, content in files.items():

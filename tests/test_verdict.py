@@ -52,7 +52,8 @@ def test_judge(action, packages, stdout, stderr, rc, before, after, simulated, v
     ok, kinds, fragments = verdict
     assert (result.ok, [p.kind for p in result.problems]) == (ok, kinds)
     assert len(result.warnings) == len(fragments)
-    assert all(fragment in warning for fragment, warning in zip(fragments, result.warnings))
+    pairs = zip(fragments, result.warnings, strict=True)
+    assert all(fragment in warning for fragment, warning in pairs)
     assert (result.error is None) == ok
 
 

@@ -1,4 +1,5 @@
-"""`pip install .` yields a wheel with the prebuilt labextension and the server extension enabled."""
+"""`pip install .` yields a wheel with the prebuilt labextension and the server extension
+enabled."""
 
 import subprocess
 import sys

@@ -211,11 +211,13 @@ def test_dynamic_info_agrees_with_readelf() -> None:
         shown = subprocess.run(
             ["readelf", "-d", str(candidate)], capture_output=True, text=True, check=False
         ).stdout
-        def values(kind: str) -> list[str]:
-            return [line.split("[")[1].rstrip("]") for line in shown.splitlines() if kind in line]
+        soname = next(iter(readelf_values(shown, "(SONAME)")), None)
+        assert dynamic_info(data) == (tuple(readelf_values(shown, "(NEEDED)")), soname), candidate
 
-        soname = next(iter(values("(SONAME)")), None)
-        assert dynamic_info(data) == (tuple(values("(NEEDED)")), soname), candidate
+
+def readelf_values(shown: str, kind: str) -> list[str]:
+    """The bracketed values of `readelf -d`'s *kind* entries, in order."""
+    return [line.split("[")[1].rstrip("]") for line in shown.splitlines() if kind in line]
 
 
 @pytest.mark.parametrize(
