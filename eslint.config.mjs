@@ -64,9 +64,10 @@ export default tseslint.config(
   },
   {
     // Activation builds the sidebar, the jobs model with its status item and
-    // notifier, and the cell executors that replace the core ones: the
-    // plugins need these modules when they activate, nothing to defer.
-    files: ['src/index.ts', 'src/pip/plugins.ts'],
+    // notifier, the cell executors that replace the core ones, and the import
+    // offers' watch over the notebooks already restored: the plugins need
+    // these modules when they activate, nothing to defer.
+    files: ['src/index.ts', 'src/pip/plugins.ts', 'src/modules/plugin.ts'],
     rules: {
       'jupyter/prefer-lazy-imports': [
         'warn',
@@ -78,7 +79,8 @@ export default tseslint.config(
             './settings/*',
             './statedb',
             './executor',
-            './router'
+            './router',
+            './offers'
           ]
         }
       ]
