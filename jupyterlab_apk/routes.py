@@ -25,7 +25,7 @@ from .packages import PackageService
 from .policy import PolicyError
 from .routing import PipRouting
 from .snapshots import EnvironmentService
-from .undo import NothingToUndo, UndoService
+from .undo import NothingToUndo, PlanOutdated, UndoService
 
 AUTH_RESOURCE = "apk"
 NAMESPACE = "jupyterlab-apk"
@@ -299,28 +299,30 @@ class JobsHandler(ApkHandler):
     async def post(self):
         """Queue a job: {"action": "install"|"upgrade"|"remove"|"repair"|"undo",
         "packages": [...], "preview": false} (repair without packages: every package in error;
-        undo with none: every apk change since the baseline). Answers 202 with the job; 400
-        for invalid names, 403 when the policy forbids the action, 409 when there is nothing
-        to undo, 429 when the queue is full."""
+        undo with none: every apk change since the baseline; with the `packages` of its
+        preview: only if the changes are still those). Answers 202 with the job; 400 for
+        invalid names, 403 when the policy forbids the action, 409 when there is nothing to
+        undo or the changes are no longer the confirmed ones, 429 when the queue is full."""
         body = self.json_body()
         action, packages = body.get("action"), body.get("packages")
         preview, user = bool(body.get("preview", False)), self.current_user.username
         try:
             if action == "undo":
-                if packages not in (None, []):
-                    raise ValueError("undo takes no packages: it undoes every apk change "
-                                     "since the image")  # fmt: skip
+                if packages is not None and not (
+                    isinstance(packages, list) and all(isinstance(p, str) for p in packages)
+                ):
+                    raise ValueError("packages must be a list of package names")
                 name = self.kernel_manager.default_kernel_name
                 undo: UndoService = self.settings["jupyterlab_apk_undo"]
-                job = await undo.submit(name, await self.kernel_spec(name),
-                                        preview=preview, user=user)  # fmt: skip
+                job = await undo.submit(name, await self.kernel_spec(name), preview=preview,
+                                        user=user, confirmed=packages or None)  # fmt: skip
             else:
                 job = self.installer.submit(action, packages, preview=preview, user=user)
         except (RequestError, ValueError) as e:
             raise web.HTTPError(400, str(e)) from e
         except PolicyError as e:
             raise web.HTTPError(403, str(e)) from e
-        except NothingToUndo as e:
+        except (NothingToUndo, PlanOutdated) as e:
             raise web.HTTPError(409, str(e)) from e
         except QueueFull as e:
             raise web.HTTPError(429, str(e)) from e

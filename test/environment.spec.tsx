@@ -307,7 +307,8 @@ describe('Undo changes since the image', () => {
     const posts = server.requests.filter(request => request.method === 'POST');
     expect(posts.map(post => JSON.parse(post.body))).toEqual([
       { action: 'undo', packages: [], preview: true },
-      { action: 'undo', packages: [], preview: false }
+      // The plan's packages: the server runs it only if they are still the changes.
+      { action: 'undo', packages: ['py3-tabulate', 'py3-old'], preview: false }
     ]);
   });
 });

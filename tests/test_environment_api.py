@@ -199,10 +199,35 @@ async def test_nothing_to_undo_is_a_conflict_that_says_so(api):
     ))  # fmt: skip
 
 
-async def test_undo_takes_no_packages(api):
-    assert await undo_refused(api, packages=["py3-hello"]) == (
-        400, "undo takes no packages: it undoes every apk change since the image"
-    )
+async def check_undo_runs_only_the_changes_its_plan_showed(api, root):
+    await environment(api)  # the first-start baseline: nothing installed
+    await run_job(api, "install", "py3-hello")
+    preview = await run_job(api, "undo", preview=True)
+    assert preview["packages"] == ["py3-hello"]
+    await run_job(api, "install", "py3-old")  # elsewhere, while the plan is shown
+    before = apk_state(root)
+
+    assert await undo_refused(api, packages=preview["packages"]) == (409, (
+        "The changes since the image are no longer those of the plan shown (now: remove "
+        "py3-hello, py3-old): look at the plan again."
+    ))  # fmt: skip
+    assert apk_state(root) == before
+    job = await run_job(api, "undo", "py3-old", "py3-hello")  # the plan seen again
+    assert job["undo"] == {"remove": ["py3-hello", "py3-old"], "restore": []}
+
+
+async def test_undo_runs_only_the_changes_its_plan_showed_with_the_double(api, sandbox):
+    await check_undo_runs_only_the_changes_its_plan_showed(api, sandbox[1])
+
+
+async def test_undo_runs_only_the_changes_its_plan_showed_with_real_apk(api, sandbox, real_apk):
+    await check_undo_runs_only_the_changes_its_plan_showed(api, sandbox[1])
+
+
+@pytest.mark.parametrize("packages", ["py3-hello", [1], ["py3-hello", None]])
+async def test_undo_packages_must_be_a_list_of_names(api, packages):
+    code, message = await undo_refused(api, packages=packages)
+    assert (code, message) == (400, "packages must be a list of package names")
 
 
 @pytest.mark.parametrize("allow_remove", [False])

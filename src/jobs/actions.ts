@@ -28,7 +28,8 @@ import { keptByPlan, keptReason } from './outcome';
  * plan that fails is explained instead, and so is a removal that would
  * remove nothing (apk keeps a package that another one needs).
  * An undo names no packages: the server works them out, and the plan shows
- * them. Failures to start the job are reported in a notification; the job's
+ * them; once confirmed, it names those of the plan, so that the server runs
+ * it only if they are still the changes to undo. Failures to start the job are reported in a notification; the job's
  * own progress and outcome are reported by whoever listens to `jobChanged`.
  *
  * @returns The job, or `null` when the user declined or it could not start.
@@ -41,6 +42,7 @@ export async function runJob(
     return null;
   }
   const what = requestLabel(action, packages, trans);
+  let submitted = packages;
   try {
     if (confirm) {
       const preview = await model.preview(action, packages);
@@ -79,8 +81,11 @@ export async function runJob(
       if (!accepted) {
         return null;
       }
+      if (action === 'undo') {
+        submitted = preview.job.packages;
+      }
     }
-    return await model.submit(action, packages);
+    return await model.submit(action, submitted);
   } catch (reason) {
     const message = describeRequestError(reason, trans);
     Notification.error(trans.__('%1 could not start: %2', what, message), {
