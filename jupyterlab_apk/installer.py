@@ -226,7 +226,8 @@ class Installer:
             raise ValueError("there is nothing to undo")
         undo = {"remove": [check_package(p) for p in remove],
                 "restore": [check_package(p) for p in restore]}  # fmt: skip
-        job = Job(secrets.token_hex(8), "undo", [*remove, *restore], preview, user, undo=undo)
+        packages = [*undo["remove"], *undo["restore"]]
+        job = Job(secrets.token_hex(8), "undo", packages, preview, user, undo=undo)
         return self._enqueue(job)
 
     def _enqueue(self, job: Job) -> Job:

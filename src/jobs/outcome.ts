@@ -73,13 +73,7 @@ export function jobChanges(
 ): Pick<IJobOutcome, 'changed' | 'unchanged' | 'others'> {
   const requested = job.packages.map(requestedName);
   const wanted = new Set(requested);
-  const removals = new Set(
-    job.action === 'undo'
-      ? (job.undo?.remove ?? []).map(requestedName)
-      : job.action === 'remove'
-        ? requested
-        : []
-  );
+  const removals = Private.removals(job);
   const changedNames = new Set<string>();
   const others: string[] = [];
   for (const item of job.installed) {
@@ -154,7 +148,7 @@ export function outcomeMessage(
   if (job.action === 'undo') {
     // What it removed and restored; a package it only took off the world is
     // as it was at the baseline, not a shortfall.
-    const removals = new Set(job.undo?.remove.map(requestedName));
+    const removals = Private.removals(job);
     const removed = changed.filter(name => removals.has(name));
     const restored = changed.filter(name => !removals.has(name));
     const done = [
@@ -232,6 +226,21 @@ export function outcomeMessage(
  * Module-private helpers.
  */
 namespace Private {
+  /**
+   * The names of the packages `job` asked to remove: all of a removal's, an
+   * undo's removals, none otherwise.
+   */
+  export function removals(job: IJob): Set<string> {
+    switch (job.action) {
+      case 'remove':
+        return new Set(job.packages.map(requestedName));
+      case 'undo':
+        return new Set((job.undo?.remove ?? []).map(requestedName));
+      default:
+        return new Set();
+    }
+  }
+
   /**
    * " (and 1 dependency: py3-wcwidth)", or "" when nothing else changed.
    */
