@@ -21,6 +21,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { JobsModel } from '../jobs/model';
+import { followSettings } from '../settings/follow';
 import { IApkJobs } from '../tokens';
 import { ImportOffers } from './offers';
 
@@ -61,21 +62,9 @@ export const importOfferPlugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     translator = translator ?? nullTranslator;
     let enabled = true;
-    settingRegistry
-      ?.load(PLUGIN_ID)
-      .then(settings => {
-        const read = () => {
-          enabled = settings.get('offerInstall').composite !== false;
-        };
-        read();
-        settings.changed.connect(read);
-      })
-      .catch(reason => {
-        console.error(
-          'jupyterlab-apk: cannot load the import settings',
-          reason
-        );
-      });
+    void followSettings(settingRegistry, PLUGIN_ID, settings => {
+      enabled = settings.get('offerInstall').composite !== false;
+    });
     const offers = new ImportOffers({
       jobs,
       serviceManager: app.serviceManager,

@@ -15,6 +15,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { JobsModel } from '../jobs/model';
+import { followSettings } from '../settings/follow';
 import { IApkJobs } from '../tokens';
 import { METADATA_KEY } from './metadata';
 import type { NotebookPackagesNotice } from './notice';
@@ -46,22 +47,13 @@ export const notebookPackagesPlugin: JupyterFrontEndPlugin<void> = {
     }
     const trans = (translator ?? nullTranslator).load('jupyterlab_apk');
     let enabled = true;
-    const settingsRead = (
-      settingRegistry?.load(PLUGIN_ID) ?? Promise.resolve(null)
-    )
-      .then(settings => {
-        const read = () => {
-          enabled = settings?.get('notebookPackagesNotice').composite !== false;
-        };
-        read();
-        settings?.changed.connect(read);
-      })
-      .catch(reason => {
-        console.error(
-          'jupyterlab-apk: cannot load the notebook settings',
-          reason
-        );
-      });
+    const settingsRead = followSettings(
+      settingRegistry,
+      PLUGIN_ID,
+      settings => {
+        enabled = settings.get('notebookPackagesNotice').composite !== false;
+      }
+    );
     const { serverSettings } = app.serviceManager;
     // Loaded with the first notebook that recorded packages: most never do.
     let notice: Promise<NotebookPackagesNotice> | null = null;

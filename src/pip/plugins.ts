@@ -24,6 +24,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import type { IDecision } from '../api';
 import type { JobsModel } from '../jobs/model';
+import { followSettings } from '../settings/follow';
 import { IApkJobs } from '../tokens';
 import { recordPackages } from '../notebook/metadata';
 import { IRunCellOptions, PipCellExecutor } from './executor';
@@ -79,23 +80,15 @@ async function createExecutor(
   translator = translator ?? nullTranslator;
   const trans = translator.load('jupyterlab_apk');
   const preferences = { intercept: true, confirm: false, overrides: {} };
-  if (settingRegistry) {
-    try {
-      const settings = await settingRegistry.load(SETTINGS_ID);
-      const read = () => {
-        preferences.intercept = settings.get('interceptPip')
-          .composite as boolean;
-        preferences.confirm = settings.get('confirmPipInstall')
-          .composite as boolean;
-        preferences.overrides = settings.get('pipOverrides')
-          .composite as Record<string, string>;
-      };
-      read();
-      settings.changed.connect(read);
-    } catch (reason) {
-      console.error('jupyterlab-apk: cannot load the %pip settings', reason);
-    }
-  }
+  await followSettings(settingRegistry, SETTINGS_ID, settings => {
+    preferences.intercept = settings.get('interceptPip').composite as boolean;
+    preferences.confirm = settings.get('confirmPipInstall')
+      .composite as boolean;
+    preferences.overrides = settings.get('pipOverrides').composite as Record<
+      string,
+      string
+    >;
+  });
   const confirm = async (decisions: IDecision[]) => {
     const result = await showDialog({
       title: trans.__('Install with apk?'),
