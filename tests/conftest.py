@@ -117,3 +117,9 @@ async def wait_done(api, job):
     while job["state"] in ("queued", "running"):
         _, job = await api("jobs", job["id"], since=str(job["revision"]), wait="5")
     return job
+
+
+async def run_job(api, action, *packages):
+    """Submit a job through the `api` fixture and return it once it has finished."""
+    _, job = await api("jobs", method="POST", body={"action": action, "packages": list(packages)})
+    return await wait_done(api, job)

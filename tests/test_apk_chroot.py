@@ -17,7 +17,7 @@ import pytest
 from jupyterlab_apk.apkcli import ApkOptions, build_argv, parse_progress
 from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 
-from .conftest import server_config, wait_done
+from .conftest import run_job, server_config
 
 APK_CHROOT = Path(__file__).resolve().parents[1] / "privileged" / "apk-chroot"
 ARCH = "x86_64"
@@ -165,11 +165,6 @@ def installed_flags(root: Path) -> dict[str, str]:
         if "P" in fields:
             flags[fields["P"]] = fields.get("f", "")
     return flags
-
-
-async def run_job(api, action, *packages):
-    _, job = await api("jobs", method="POST", body={"action": action, "packages": list(packages)})
-    return await wait_done(api, job)
 
 
 def test_the_progress_pipe_reaches_apk_inside_the_root(alpine_system):

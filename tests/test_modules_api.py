@@ -6,7 +6,7 @@ import pytest
 from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
-from .conftest import server_config
+from .conftest import run_job, server_config
 from .kernel_sandbox import SITE
 from .test_installer import APK_DOUBLE
 
@@ -39,22 +39,13 @@ def module(jp_fetch):
     return call
 
 
-async def install(jp_fetch, packages):
-    response = await jp_fetch(
-        "jupyterlab-apk", "jobs", method="POST",
-        body=json.dumps({"action": "install", "packages": packages}),
-    )  # fmt: skip
-    job = json.loads(response.body)
-    while job["state"] in ("queued", "running"):
-        response = await jp_fetch(
-            "jupyterlab-apk", "jobs", job["id"], params={"since": job["revision"], "wait": 5}
-        )
-        job = json.loads(response.body)
+async def install(api, packages):
+    job = await run_job(api, "install", *packages)
     assert job["state"] == "done", job["log"]
 
 
 async def test_offer_then_restart_after_the_install(
-    module, jp_fetch, kernel_sees_root, kernel_sandbox
+    module, api, kernel_sees_root, kernel_sandbox
 ):
     answer = await module("hello.sub")
     assert answer == {
@@ -69,15 +60,15 @@ async def test_offer_then_restart_after_the_install(
         "action": "install",
     }
     assert answer["size"] > 0
-    await install(jp_fetch, ["py3-hello"])
+    await install(api, ["py3-hello"])
     assert (kernel_sandbox[1] / SITE / "hello.py").exists()
     after = await module("hello")
     assert (after["route"], after["installed"], after["action"]) == ("apk", True, "restart")
 
 
-async def test_a_kernel_that_cannot_import_from_the_root(module, jp_fetch, monkeypatch):
+async def test_a_kernel_that_cannot_import_from_the_root(module, api, monkeypatch):
     monkeypatch.delenv("PYTHONPATH", raising=False)
-    await install(jp_fetch, ["py3-hello"])
+    await install(api, ["py3-hello"])
     answer = await module("hello")
     assert (answer["route"], answer["package"], answer["installed"], answer["action"]) == (
         "pip", "py3-hello", True, "none"

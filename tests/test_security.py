@@ -21,6 +21,7 @@ from tornado.routing import Router
 from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 from jupyterlab_apk.routes import ApkHandler
 
+from .conftest import wait_done
 from .test_apk_helper import HELPER, POLICY_ENV
 from .test_installer import APK_DOUBLE, ARCH, SITE
 
@@ -172,12 +173,6 @@ async def no_jobs(fetch):
     code, jobs = await fetch("GET", "jobs")
     assert code == 200
     return jobs == []
-
-
-async def wait_done(fetch, job):
-    while job["state"] in ("queued", "running"):
-        _, job = await fetch("GET", f"jobs/{job['id']}", since=str(job["revision"]), wait="5")
-    return job
 
 
 def installed(root):
@@ -467,7 +462,7 @@ async def test_resolve_refuses_hostile_user_overrides(fetch):
     assert await no_jobs(fetch)
 
 
-async def test_a_user_repository_is_refused_when_users_may_not_add_any(fetch, sandbox):
+async def test_a_user_repository_is_refused_when_users_may_not_add_any(api, fetch, sandbox):
     repo = str(sandbox[0])
     for urls in (["http://evil.example/alpine"], [repo, str(sandbox[1])]):
         code, payload = await fetch("PUT", "repositories", {"repositories": urls})
@@ -475,7 +470,7 @@ async def test_a_user_repository_is_refused_when_users_may_not_add_any(fetch, sa
     _, settings = await fetch("GET", "settings")
     assert settings["repositories"] == [repo]
     _, job = await fetch("POST", "jobs", {**INSTALL, "preview": True})
-    job = await wait_done(fetch, job)
+    job = await wait_done(api, job)
     assert f"-X {repo} " in job["log"]
     assert "evil" not in job["log"] and "other-repo" not in job["log"]
 
@@ -524,10 +519,10 @@ def audit(tmp_path, name="audit.jsonl"):
 
 
 @pytest.mark.parametrize("apk_command", [[str(HELPER)]])
-async def test_install_through_the_helper(fetch, sandbox, tmp_path):
+async def test_install_through_the_helper(api, fetch, sandbox, tmp_path):
     code, job = await fetch("POST", "jobs", INSTALL)
     assert code == 202
-    job = await wait_done(fetch, job)
+    job = await wait_done(api, job)
     assert job["state"] == "done", job["log"]
     assert job["progress"] == 1.0  # the progress pipe went through the helper
     assert job["installed"] == ["py3-hello-1.0-r0"]
@@ -541,14 +536,14 @@ async def test_install_through_the_helper(fetch, sandbox, tmp_path):
 @pytest.mark.parametrize("apk_command", [[str(HELPER)]])
 @pytest.mark.parametrize("extra_repositories", [["other"]])
 async def test_a_repository_the_helper_policy_does_not_allow_fails_the_job(
-    fetch, sandbox, tmp_path
+    api, fetch, sandbox, tmp_path
 ):
     """The server is misconfigured (or compromised) with a repository the root-owned policy
     does not list: the helper refuses, nothing is installed, the audit log says so."""
     _, other, root = sandbox
     code, job = await fetch("POST", "jobs", INSTALL)
     assert code == 202
-    job = await wait_done(fetch, job)
+    job = await wait_done(api, job)
     assert job["state"] == "failed"
     assert f"apk-helper: refused: repository '{other}' is not allowed by the policy" in job["log"]
     assert installed(root) == ""
