@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -72,6 +73,10 @@ class PipView:
     paths: tuple[str, ...] = ()
 
 
+# File systems stamp with a coarse clock: a change this close to the question may predate it.
+_MTIME_SLACK_NS = 1_000_000_000
+
+
 def _mtimes(paths: tuple[str, ...]) -> tuple[int | None, ...]:
     def mtime(path: str) -> int | None:
         try:
@@ -119,14 +124,19 @@ class PipViewCache:
             mtimes, future = cached
             if not future.done() or _mtimes(future.result().paths) == mtimes:
                 return await asyncio.shield(future)
+        asked = time.time_ns()
         future = asyncio.ensure_future(kernel_pip(spec, self._apk_root))
         self._views[key] = ((), future)
         view = await asyncio.shield(future)
         if self._views.get(key, (None, None))[1] is future:
+            mtimes = _mtimes(view.paths)
             if view.reason:
                 del self._views[key]  # a failure may be passing: ask again next time
+            elif any(m is not None and m >= asked - _MTIME_SLACK_NS for m in mtimes):
+                # Changed while the kernel listed it: the answer may miss that, ask again.
+                self._views[key] = ((), future)
             else:
-                self._views[key] = (_mtimes(view.paths), future)
+                self._views[key] = (mtimes, future)
         return view
 
 
