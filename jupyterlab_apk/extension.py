@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from jupyter_server.utils import ensure_async
 from tornado.ioloop import IOLoop
 
 from .apkcli import ApkOptions
@@ -12,12 +13,25 @@ from .installer import Installer
 from .packages import PackageService
 from .policy import ApkManager
 from .routes import setup_routes
+from .snapshots import EnvironmentService
 
 
 def load(server_app) -> PackageService:
     """Create the `ApkManager` from `c.ApkManager.*`, register routes, preload the catalog."""
     manager = ApkManager(config=server_app.config, parent=server_app, log=server_app.log)
     service = PackageService(manager)
+    environment = EnvironmentService(manager, service.installed_versions)
+
+    async def take_baseline() -> None:
+        """The baseline of `GET environment` before this server changes anything: the image's,
+        else one taken now (with the default kernel's pip packages)."""
+        name = server_app.kernel_manager.default_kernel_name
+        try:
+            spec = await ensure_async(server_app.kernel_spec_manager.get_kernel_spec(name))
+            await environment.baseline(name, spec)
+        except Exception:  # GET environment takes it, or says why, when asked
+            server_app.log.warning("jupyterlab-apk: no baseline taken at start", exc_info=True)
+
     installer = Installer(
         lambda: apk_options(manager, service.repository_urls),
         history_path=os.path.join(manager.cache_dir, "jobs.jsonl"),
@@ -27,13 +41,16 @@ def load(server_app) -> PackageService:
         packages_in_error=service.packages_in_error,
         package_sizes=service.package_sizes,
         on_finished=lambda job: service.installed_changed(),
+        before_first_job=take_baseline,
         allow_remove=manager.allow_remove,
         log=server_app.log,
     )
-    setup_routes(server_app.web_app, service, installer)
+    setup_routes(server_app.web_app, service, installer, environment)
     use_hub_scopes(server_app)
     # Warm the catalog while the user's browser is still loading JupyterLab.
     IOLoop.current().add_callback(service.preload)
+    # "Changes since the image" start from here when the image recorded no baseline.
+    IOLoop.current().add_callback(take_baseline)
     server_app.log.info(
         "jupyterlab-apk: %d repositories for %s, root %s",
         len(manager.repositories),

@@ -14,7 +14,7 @@ import logging
 import os
 import secrets
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -166,6 +166,7 @@ class Installer:
         packages_in_error: Callable[[], dict[str, str]] = dict,
         package_sizes: Callable[[str], tuple[int, int] | None] = lambda name: None,
         on_finished: Callable[[Job], None] = lambda job: None,
+        before_first_job: Callable[[], Awaitable[None]] | None = None,
         allow_remove: bool = True,
         log: logging.Logger | None = None,
     ):
@@ -177,6 +178,8 @@ class Installer:
         self._packages_in_error = packages_in_error
         self._package_sizes = package_sizes
         self._on_finished = on_finished
+        # Awaited once, before the first job runs (the environment's baseline).
+        self._before_first_job = before_first_job
         self.allow_remove = allow_remove
         self.log = log or logging.getLogger(__name__)
         self._jobs: dict[str, Job] = {}
@@ -287,6 +290,9 @@ class Installer:
     async def _work(self) -> None:
         # Ends when the queue is empty (submit starts it again): no task is left pending
         # while the server idles or shuts down.
+        if self._before_first_job is not None:
+            before, self._before_first_job = self._before_first_job, None
+            await before()
         while not self._queue.empty():
             job = self._queue.get_nowait()
             if job.state != "queued":  # cancelled while waiting

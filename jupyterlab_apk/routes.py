@@ -404,13 +404,14 @@ class EnvironmentExportHandler(EnvironmentHandler):
         self.finish(text, set_content_type="text/plain; charset=utf-8")
 
 
-def setup_routes(web_app, service: PackageService, installer: Installer) -> None:
+def setup_routes(
+    web_app, service: PackageService, installer: Installer, environment: EnvironmentService
+) -> None:
     """Register the handlers under the server's base URL."""
     web_app.settings["jupyterlab_apk_service"] = service
     web_app.settings["jupyterlab_apk_installer"] = installer
     web_app.settings["jupyterlab_apk_kernel_probes"] = KernelProbeCache(service.manager.root)
     web_app.settings["jupyterlab_apk_routing"] = PipRouting(service, installer)
-    environment = EnvironmentService(service.manager, service.installed_versions)
     web_app.settings["jupyterlab_apk_environment"] = environment
     web_app.settings["jupyterlab_apk_undo"] = UndoService(environment, installer)
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)

@@ -174,7 +174,8 @@ class EnvironmentService:
     """The baseline and the system as it is now, for `GET environment` and its exports.
 
     *installed_versions* reads the installed database (PackageService's reader); the baseline
-    is the image's file if it exists, else one the server takes at its first use and keeps.
+    is the image's file if it exists, else one the server takes when it starts (before its
+    first job at the latest) and keeps.
     """
 
     def __init__(self, manager, installed_versions) -> None:

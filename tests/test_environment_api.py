@@ -1,6 +1,7 @@
 """GET environment and its exports on a real Jupyter server, after real apk runs (the test double
 and each real apk binary), with the real python3 kernelspec asked for its pip packages."""
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import sys
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from jupyterlab_apk.apkcli import ApkOptions, build_argv
 from jupyterlab_apk.apkindex import parse_installed
 from jupyterlab_apk.apkwriter import PackageInfo, write_repository
 from jupyterlab_apk.environment import Baseline, Snapshot, write_baseline
@@ -34,10 +36,11 @@ def sandbox(tmp_path, keys):
 
 
 @pytest.fixture
-def pip_site(tmp_path, monkeypatch):
+def pip_site(tmp_path, monkeypatch, jp_environ):
     """A directory on the kernel's sys.path (the kernelspec inherits the server's environment),
-    where the test installs pip packages as pip lays them out. Asked for by the tests
-    themselves, after the server's fixtures have set up their environment."""
+    where the test installs pip packages as pip lays them out. On the path before the server
+    starts (and after jp_environ sets PYTHONPATH), as a kernel's environment is: the
+    first-start baseline is taken then."""
     site = tmp_path / "pip-site"
     site.mkdir()
     monkeypatch.setenv("PYTHONPATH", str(site))
@@ -65,8 +68,42 @@ def allow_remove():
 
 
 @pytest.fixture
-def jp_server_config(sandbox, keys, tmp_path, apk_command, allow_remove):
+def image_packages():
+    """Installed before the server starts, as in an image: its first-start baseline has them."""
+    return []
+
+
+@pytest.fixture
+def image_world():
+    """The world of an image baseline file written before the server starts (None: no file)."""
+    return None
+
+
+@pytest.fixture
+def cli_baseline():
+    """Whether `jupyter apk baseline` records the image's baseline before the server starts."""
+    return False
+
+
+@pytest.fixture
+def jp_server_config(
+    sandbox, keys, tmp_path, apk_command, allow_remove, image_packages, image_world, cli_baseline,
+    pip_site,
+):
     repo, root = sandbox
+    if image_packages:
+        options = ApkOptions(tuple(apk_command), str(root), (str(repo),), str(keys.dir))
+        subprocess.run(build_argv(options, "install", image_packages), check=True,
+                       capture_output=True)  # fmt: skip
+    if image_world is not None:
+        write_image_baseline(tmp_path, image_world)
+    if cli_baseline:
+        # As the Dockerfile runs it: a process of its own, on the default python3 kernelspec.
+        subprocess.run(
+            [sys.executable, "-m", "jupyterlab_apk.cli", "baseline", "--root", str(root),
+             "--output", str(tmp_path / "image" / "baseline.json")],
+            cwd=ROOT_DIR, check=True, capture_output=True,
+        )  # fmt: skip
     return server_config(
         tmp_path, keys, [repo], root, apk_command=apk_command, allow_remove=allow_remove,
         baseline_file=str(tmp_path / "image" / "baseline.json"), image="registry.example/lab:1",
@@ -96,7 +133,6 @@ async def environment(api, **params):
 
 
 async def check_changes_since_the_first_start(api, pip_site):
-    await run_job(api, "install", "py3-old")
     first = await environment(api)
     assert first["baseline"]["source"] == "first-start"
     assert (first["added"], first["removed"], first["upgraded"], first["pip"]) == ([], [], [], [])
@@ -120,12 +156,43 @@ async def check_changes_since_the_first_start(api, pip_site):
     assert dockerfile.rstrip().endswith("-m pip install --no-cache-dir termcolor==2.4.0")
 
 
+@pytest.mark.parametrize("image_packages", [["py3-old"]])
 async def test_changes_since_the_first_start_with_the_double(api, pip_site):
     await check_changes_since_the_first_start(api, pip_site)
 
 
+@pytest.mark.parametrize("image_packages", [["py3-old"]])
 async def test_changes_since_the_first_start_with_real_apk(api, pip_site, real_apk):
     await check_changes_since_the_first_start(api, pip_site)
+
+
+async def check_the_first_start_baseline_precedes_the_first_job(api, tmp_path):
+    """Installed before anyone asked for the environment, a package is still a change: the
+    server takes its baseline when it starts, and before its first job at the latest."""
+    await run_job(api, "install", "py3-hello")
+    changed = await environment(api)
+    assert changed["baseline"]["source"] == "first-start"
+    assert [item["name"] for item in changed["added"]] == ["py3-hello"]
+    assert (tmp_path / "cache" / "baseline.json").exists()
+
+
+async def test_the_first_start_baseline_precedes_the_first_job_with_the_double(api, tmp_path):
+    await check_the_first_start_baseline_precedes_the_first_job(api, tmp_path)
+
+
+async def test_the_first_start_baseline_precedes_the_first_job_with_real_apk(
+    api, tmp_path, real_apk
+):
+    await check_the_first_start_baseline_precedes_the_first_job(api, tmp_path)
+
+
+async def test_the_server_takes_the_first_start_baseline_when_it_starts(tmp_path):
+    first_start = tmp_path / "cache" / "baseline.json"
+    for _ in range(200):  # no request at all: the server's own start takes it
+        if first_start.exists():
+            break
+        await asyncio.sleep(0.05)
+    assert json.loads(first_start.read_text())["source"] == "first-start"
 
 
 def apk_state(root):
@@ -136,9 +203,7 @@ def apk_state(root):
 
 
 async def check_undo_restores_the_baseline(api, root, tmp_path):
-    await run_job(api, "install", "py3-old")
-    await environment(api)  # the first-start baseline: py3-old
-    baseline = apk_state(root)
+    baseline = apk_state(root)  # the first-start baseline: py3-old
     await run_job(api, "install", "py3-hello")
     await run_job(api, "remove", "py3-old")
 
@@ -160,28 +225,30 @@ async def check_undo_restores_the_baseline(api, root, tmp_path):
     assert listed[0]["id"] == job["id"] and listed[0]["undo"] == job["undo"]
 
 
+@pytest.mark.parametrize("image_packages", [["py3-old"]])
 async def test_undo_restores_the_baseline_with_the_double(api, sandbox, tmp_path):
     await check_undo_restores_the_baseline(api, sandbox[1], tmp_path)
 
 
+@pytest.mark.parametrize("image_packages", [["py3-old"]])
 async def test_undo_restores_the_baseline_with_real_apk(api, sandbox, tmp_path, real_apk):
     await check_undo_restores_the_baseline(api, sandbox[1], tmp_path)
 
 
 async def check_undo_of_a_dependency_asked_for_by_name(api, root):
-    await run_job(api, "install", "py3-app")  # and py3-old, which it needs
-    await environment(api)
-    baseline = apk_state(root)
+    baseline = apk_state(root)  # py3-app, and py3-old, which it needs
     await run_job(api, "install", "py3-old")  # already there: it only joins the world
     job = await run_job(api, "undo")
     assert (job["error"], job["warnings"]) == (None, [])
     assert apk_state(root) == baseline
 
 
+@pytest.mark.parametrize("image_packages", [["py3-app"]])
 async def test_undo_of_a_dependency_asked_for_by_name_with_the_double(api, sandbox):
     await check_undo_of_a_dependency_asked_for_by_name(api, sandbox[1])
 
 
+@pytest.mark.parametrize("image_packages", [["py3-app"]])
 async def test_undo_of_a_dependency_asked_for_by_name_with_real_apk(api, sandbox, real_apk):
     await check_undo_of_a_dependency_asked_for_by_name(api, sandbox[1])
 
@@ -200,7 +267,6 @@ async def test_nothing_to_undo_is_a_conflict_that_says_so(api):
 
 
 async def check_undo_runs_only_the_changes_its_plan_showed(api, root):
-    await environment(api)  # the first-start baseline: nothing installed
     await run_job(api, "install", "py3-hello")
     preview = await run_job(api, "undo", preview=True)
     assert preview["packages"] == ["py3-hello"]
@@ -245,20 +311,21 @@ def write_image_baseline(tmp_path, world):
 
 async def check_an_undo_that_cannot_restore(api, root, tmp_path):
     await run_job(api, "install", "py3-hello")
-    # The image had a package no configured repository has (any longer).
-    write_image_baseline(tmp_path, ("py3-gone",))
     job = await run_job(api, "undo", state="failed")
     assert job["error"] == "No repository has a package named py3-gone."
     assert job["installed"] == [] and job["finished"]
     assert apk_state(root)[0] == ("py3-hello",)  # the removal never ran
 
 
+# The image had a package no configured repository has (any longer).
+@pytest.mark.parametrize("image_world", [("py3-gone",)])
 async def test_an_undo_that_cannot_restore_fails_and_says_why_with_the_double(
     api, sandbox, tmp_path
 ):
     await check_an_undo_that_cannot_restore(api, sandbox[1], tmp_path)
 
 
+@pytest.mark.parametrize("image_world", [("py3-gone",)])
 async def test_an_undo_that_cannot_restore_fails_and_says_why_with_real_apk(
     api, sandbox, tmp_path, real_apk
 ):
@@ -271,15 +338,9 @@ async def test_the_first_start_baseline_is_kept(api, tmp_path):
     assert kept["created"] == first["baseline"]["created"] and kept["source"] == "first-start"
 
 
+@pytest.mark.parametrize(("image_packages", "cli_baseline"), [(["py3-old"], True)])
 async def test_the_images_baseline_wins(api, sandbox, pip_site, tmp_path):
     _, root = sandbox
-    (root / "etc/apk/world").write_text("py3-old\n")
-    # As the Dockerfile runs it: a process of its own, on the default python3 kernelspec.
-    subprocess.run(
-        [sys.executable, "-m", "jupyterlab_apk.cli", "baseline", "--root", str(root),
-         "--output", str(tmp_path / "image" / "baseline.json")],
-        cwd=ROOT_DIR, check=True, capture_output=True,
-    )  # fmt: skip
     (root / "etc/apk/world").write_text("")
     answer = await environment(api)
     assert answer["baseline"]["source"] == "image"

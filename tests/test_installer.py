@@ -73,7 +73,7 @@ def make_installer(tmp_path, repo, root, keys, jp_asyncio_loop):
     made = []
 
     def make(timeout=30.0, max_queued=50, wait=10, repositories=None, history=None,
-             command=(APK_DOUBLE,), allow_remove=True):  # fmt: skip
+             command=(APK_DOUBLE,), allow_remove=True, before_first_job=None):  # fmt: skip
         options = ApkOptions(
             command=command,
             root=str(root),
@@ -89,6 +89,7 @@ def make_installer(tmp_path, repo, root, keys, jp_asyncio_loop):
             installed_versions=lambda: installed_versions(root),
             packages_in_error=lambda: packages_in_error(root),
             package_sizes=lambda name: (1000, 3000),
+            before_first_job=before_first_job,
             allow_remove=allow_remove,
         )
         made.append(installer)
@@ -152,6 +153,22 @@ async def test_explanation_does_not_depend_on_which_pipe_is_read_first(make_inst
     assert job.state == "failed"
     assert job.error == "No repository has a package named nosuchpkg."
     assert [p["kind"] for p in job.problems] == ["no-such-package"]
+
+
+async def test_the_hook_before_the_first_job_sees_the_system_unchanged(make_installer, root):
+    seen = []
+
+    async def before_first_job():
+        await asyncio.sleep(0.1)  # slower than the job would be: it must still wait
+        seen.append(installed_versions(root))
+
+    installer = make_installer(before_first_job=before_first_job)
+    first = installer.submit("install", ["py3-demo"], preview=False, user="alice")
+    await finished(installer, first)
+    second = installer.submit("install", ["py3-other"], preview=False, user="alice")
+    await finished(installer, second)
+    assert (first.state, second.state) == ("done", "done")
+    assert seen == [{}]  # once, before anything was installed
 
 
 async def test_preview_changes_nothing(make_installer, root):
