@@ -209,7 +209,7 @@ describe('Undo changes since the image', () => {
 
   it('is offered when an apk package was added or removed', async () => {
     const button = await undoButton(CHANGED);
-    expect(button.textContent).toBe('Undo changes since the image');
+    expect(button.textContent).toBe('Undo changes');
     expect(button.disabled).toBe(false);
   });
 

@@ -169,7 +169,8 @@ export class EnvironmentView extends VDomRenderer<EnvironmentModel> {
               }
               onClick={() => void this._undo()}
             >
-              {trans.__('Undo changes since the image')}
+              {/* Short enough for a 250 px sidebar; the section says since when. */}
+              {trans.__('Undo changes')}
             </button>
           </div>
         )}

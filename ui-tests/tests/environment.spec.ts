@@ -13,7 +13,7 @@ import { expect, test } from '@jupyterlab/galata';
 import type { Locator, Page } from '@playwright/test';
 
 import { removeInstalled } from './apk-api';
-import { openSidebar, packageRow } from './sidebar-ui';
+import { brokenButtons, openSidebar, packageRow } from './sidebar-ui';
 
 const SECTION = '.jp-ApkEnvironment-section';
 const FROM_SIDEBAR = ['py3-termcolor', 'py3-wcwidth'];
@@ -99,6 +99,12 @@ test.describe.serial('The Environment section', () => {
     ).toHaveCount(1, {
       timeout: 30000
     });
+    // At the narrowest sidebar, the section's buttons show their whole label.
+    await page.sidebar.setWidth(250);
+    await section
+      .locator('.jp-ApkEnvironment-undo button')
+      .scrollIntoViewIfNeeded();
+    expect(await brokenButtons(section)).toEqual([]);
 
     await section.locator('.jp-ApkEnvironment-undo button').click();
     const dialog = page.locator('.jp-Dialog');

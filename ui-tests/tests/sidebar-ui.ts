@@ -139,3 +139,25 @@ export async function askToRemoveNeeded(
   await expect(dialog).toHaveCount(0);
   return row;
 }
+
+/**
+ * The visible buttons under `root` whose label wraps onto a second line or is cut.
+ */
+export async function brokenButtons(root: Locator): Promise<string[]> {
+  return root.locator('button:visible').evaluateAll(buttons =>
+    buttons
+      .filter(button => {
+        const text = (button.textContent ?? '').trim();
+        if (!text) {
+          return false;
+        }
+        const range = document.createRange();
+        range.selectNodeContents(button);
+        const lines = new Set(
+          Array.from(range.getClientRects()).map(rect => Math.round(rect.top))
+        );
+        return lines.size > 1 || button.scrollWidth > button.clientWidth + 1;
+      })
+      .map(button => (button.textContent ?? '').trim())
+  );
+}

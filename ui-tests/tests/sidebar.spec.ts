@@ -28,6 +28,7 @@ import {
   packageRow,
   SCREENSHOTS,
   shootSidebar,
+  brokenButtons,
   TAB,
   toast
 } from './sidebar-ui';
@@ -47,28 +48,6 @@ async function openSidebarRead(page: Page): Promise<Locator> {
     panel.locator('.jp-ApkPanel-repository[data-status="error"]')
   ).toHaveCount(1, { timeout: 30000 });
   return panel;
-}
-
-/**
- * The visible buttons under `root` whose label wraps onto a second line or is cut.
- */
-async function brokenButtons(root: Locator): Promise<string[]> {
-  return root.locator('button:visible').evaluateAll(buttons =>
-    buttons
-      .filter(button => {
-        const text = (button.textContent ?? '').trim();
-        if (!text) {
-          return false;
-        }
-        const range = document.createRange();
-        range.selectNodeContents(button);
-        const lines = new Set(
-          Array.from(range.getClientRects()).map(rect => Math.round(rect.top))
-        );
-        return lines.size > 1 || button.scrollWidth > button.clientWidth + 1;
-      })
-      .map(button => (button.textContent ?? '').trim())
-  );
 }
 
 /**
